@@ -1,0 +1,47 @@
+import { configSchema, type Config } from './schema.js';
+
+export interface ConfigOverrides {
+  dataDir?: string;
+  databaseUrl?: string;
+  logLevel?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads bootstrap configuration from the environment, with command-line flags taking precedence. */
+export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.env): Config {
+  const raw = {
+    dataDir: overrides.dataDir ?? env.POSTROOM_DATA_DIR,
+    databaseUrl: overrides.databaseUrl ?? env.DATABASE_URL,
+    secretKey: env.POSTROOM_SECRET_KEY,
+    logLevel: overrides.logLevel ?? env.POSTROOM_LOG_LEVEL,
+    worker: {
+      leaseMs: env.POSTROOM_LEASE_MS,
+      claimBatch: env.POSTROOM_CLAIM_BATCH,
+      maxInFlight: env.POSTROOM_MAX_IN_FLIGHT,
+      pollMs: env.POSTROOM_POLL_MS,
+    },
+    retry: {
+      firstDelayMs: env.POSTROOM_RETRY_FIRST_MS,
+      maxDelayMs: env.POSTROOM_RETRY_MAX_MS,
+      lifetimeMs: env.POSTROOM_MESSAGE_LIFETIME_MS,
+      serverBackoffMs: env.POSTROOM_SERVER_BACKOFF_MS,
+    },
+  };
+  const parsed = configSchema.safeParse(dropUndefined(raw));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`configuration: ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+function dropUndefined(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined || v === '') continue;
+    out[k] = dropUndefined(v);
+  }
+  return out;
+}

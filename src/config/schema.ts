@@ -1,0 +1,42 @@
+/**
+ * Bootstrap configuration: what Postroom needs before it can open its database.
+ * Product settings (servers, domain alias, limits) live in the database instead.
+ * This folder is the only place that reads `process.env`.
+ */
+import { z } from 'zod';
+
+const positiveInt = z.coerce.number().int().positive();
+
+export const configSchema = z.object({
+  dataDir: z.string().min(1).default('./data').describe('Directory for the SQLite database and the secret key file (env POSTROOM_DATA_DIR, flag --data).'),
+  databaseUrl: z
+    .string()
+    .optional()
+    .describe('Unset or sqlite:PATH for SQLite in the data directory; postgres://… for PostgreSQL (env DATABASE_URL).'),
+  secretKey: z
+    .string()
+    .optional()
+    .describe('Base64 or hex 32-byte key that encrypts secrets at rest (env POSTROOM_SECRET_KEY). Without it a key file is created in the data directory.'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (env POSTROOM_LOG_LEVEL).'),
+  worker: z
+    .object({
+      leaseMs: positiveInt.default(5 * 60_000).describe('How long a claimed recipient stays ours before another worker may take it over (env POSTROOM_LEASE_MS).'),
+      claimBatch: positiveInt.default(200).describe('Recipients claimed per query (env POSTROOM_CLAIM_BATCH).'),
+      maxInFlight: positiveInt.default(400).describe('Most recipients one worker holds claimed at once (env POSTROOM_MAX_IN_FLIGHT).'),
+      pollMs: positiveInt.default(500).describe('Pause between claims when nothing is due (env POSTROOM_POLL_MS).'),
+      defaultMaxConcurrent: positiveInt.default(5).describe('Sessions per server when the server sets no limit.'),
+    })
+    .prefault({}),
+  retry: z
+    .object({
+      firstDelayMs: positiveInt.default(60_000).describe('Delay before the first retry after a 4xx or connection error (env POSTROOM_RETRY_FIRST_MS).'),
+      maxDelayMs: positiveInt.default(4 * 3600_000).describe('Longest delay between two retries (env POSTROOM_RETRY_MAX_MS).'),
+      lifetimeMs: positiveInt.default(3 * 24 * 3600_000).describe('A message still undelivered this long after it was queued fails as expired (env POSTROOM_MESSAGE_LIFETIME_MS).'),
+      serverBackoffMs: positiveInt.default(60_000).describe('How long a server rests after a 421 or rate-limit answer, doubled while it keeps answering so (env POSTROOM_SERVER_BACKOFF_MS).'),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type WorkerConfig = Config['worker'];
+export type RetryConfig = Config['retry'];

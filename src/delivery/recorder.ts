@@ -1,0 +1,58 @@
+/**
+ * Outcomes are written in batches: many attempts' transitions share one transaction (and one
+ * fsync on SQLite). A batch is written when it is full or a few milliseconds after its first
+ * outcome. An attempt counts as finished only once its outcome is committed.
+ */
+import type { Store } from '../store/index.js';
+import type { Clock } from '../lib/clock.js';
+import { recordOutcomes, type OutcomeRecord } from '../spool/index.js';
+
+interface Pending {
+  records: OutcomeRecord[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export class Recorder {
+  private pending: Pending[] = [];
+  private size = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly owner: string,
+    private readonly batchSize = 256,
+    private readonly delayMs = 5,
+  ) {}
+
+  record(records: OutcomeRecord[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ records, resolve, reject });
+      this.size += records.length;
+      if (this.size >= this.batchSize) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.delayMs);
+    });
+  }
+
+  /** Writes what is pending now; resolves when everything handed in so far is committed. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.pending;
+    this.pending = [];
+    this.size = 0;
+    if (batch.length > 0) {
+      this.writing = this.writing.then(async () => {
+        try {
+          await recordOutcomes(this.store, this.owner, batch.flatMap((p) => p.records), this.clock.now());
+          for (const p of batch) p.resolve();
+        } catch (error) {
+          for (const p of batch) p.reject(error);
+        }
+      });
+    }
+    return this.writing;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The delivery worker: claims due recipients in batches, hands each message's claimed
+ * recipients to an attempt, and records the outcomes.
+ *
+ *   running   claiming while fewer than `maxInFlight` recipients are in flight
+ *   stopping  no new claims; in-flight attempts finish, outcomes are written, leases of
+ *             anything unfinished are left to expire (or are released when `stop` is told so)
+ *   stopped   sessions closed
+ *
+ * Leases of long-running attempts are renewed so no other worker takes them over.
+ */
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Store, RecipientRow } from '../store/index.js';
+import type { Clock } from '../lib/clock.js';
+import type { Config } from '../config/index.js';
+import type { SecretBox } from '../servers/secret-box.js';
+import { newId } from '../lib/ids.js';
+import { claimRecipients, renewLeases, type OutcomeRecord } from '../spool/index.js';
+import { Lanes } from './lanes.js';
+import { Recorder } from './recorder.js';
+import { deliverAttempt, type Attempt, type AttemptContext } from './deliver-attempt.js';
+import { createServerRest } from './server-rest.js';
+import { loadAnswerRules, type AnswerRule } from './classify-answer.js';
+
+export interface WorkerDeps {
+  store: Store;
+  clock: Clock;
+  secrets: SecretBox;
+  config: Config;
+  log: Logger;
+  rules?: readonly AnswerRule[];
+  /** Name sent with EHLO; the host name by default. */
+  clientName?: string;
+}
+
+export interface WorkerOptions {
+  /** Resolve `done` once nothing is due and nothing is in flight. */
+  exitWhenIdle?: boolean;
+}
+
+export interface WorkerStats {
+  claimed: number;
+  recorded: number;
+  inFlight: number;
+}
+
+export interface Worker {
+  readonly owner: string;
+  /** Resolves when the worker has stopped (after `stop`, or when idle with `exitWhenIdle`). */
+  readonly done: Promise<void>;
+  stop(): Promise<void>;
+  stats(): WorkerStats;
+}
+
+export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Worker {
+  const { store, clock, config, log } = deps;
+  const owner = newId(`wrk-${hostname().replace(/[^A-Za-z0-9-]/g, '').slice(0, 20)}-${process.pid}`);
+  const lanes = new Lanes({
+    store,
+    clock,
+    secrets: deps.secrets,
+    clientName: deps.clientName ?? hostname(),
+    defaultMaxSessions: config.worker.defaultMaxConcurrent,
+  });
+  const recorder = new Recorder(store, clock, owner);
+  const context: AttemptContext = {
+    clock,
+    lanes,
+    retry: config.retry,
+    rules: deps.rules ?? loadAnswerRules(config.dataDir),
+    rest: createServerRest(store, clock, config.retry.serverBackoffMs, log),
+  };
+  const inFlight = new Map<string, RecipientRow>();
+  const stats = { claimed: 0, recorded: 0 };
+  const stopping = new AbortController();
+  let wakeLoop: (() => void) | null = null;
+
+  async function loop(): Promise<void> {
+    while (!stopping.signal.aborted) {
+      const room = config.worker.maxInFlight - inFlight.size;
+      if (room <= 0) {
+        await new Promise<void>((resolve) => (wakeLoop = resolve));
+        continue;
+      }
+      let rows: RecipientRow[];
+      try {
+        await lanes.refresh();
+        const now = clock.now();
+        rows = await claimRecipients(store, { owner, limit: Math.min(room, config.worker.claimBatch), now, leaseMs: config.worker.leaseMs });
+      } catch (error) {
+        log.error({ err: error }, 'could not claim recipients; trying again shortly');
+        await clock.sleep(config.worker.pollMs, stopping.signal);
+        continue;
+      }
+      stats.claimed += rows.length;
+      if (rows.length === 0) {
+        if (options.exitWhenIdle && inFlight.size === 0) break;
+        await Promise.race([clock.sleep(config.worker.pollMs, stopping.signal), new Promise<void>((resolve) => (wakeLoop = resolve))]);
+        continue;
+      }
+      for (const attempt of await loadAttempts(store, rows)) start(attempt);
+    }
+  }
+
+  function start(attempt: Attempt): void {
+    for (const r of attempt.recipients) inFlight.set(r.id, r);
+    deliverAttempt(context, attempt)
+      .catch((error: unknown): OutcomeRecord[] => {
+        // A bug, not an SMTP answer: leave the rows leased so they are retried after the lease.
+        log.error({ err: error, message: attempt.message.id }, 'attempt failed unexpectedly; its recipients will be retried when the lease ends');
+        return [];
+      })
+      .then((records) => recorder.record(records).then(() => (stats.recorded += records.length)))
+      .catch((error: unknown) => log.error({ err: error, message: attempt.message.id }, 'could not record outcomes; the lease will expire and the attempt repeat'))
+      .finally(() => {
+        for (const r of attempt.recipients) inFlight.delete(r.id);
+        const wake = wakeLoop;
+        wakeLoop = null;
+        wake?.();
+      });
+  }
+
+  const renewEvery = Math.max(1000, Math.floor(config.worker.leaseMs / 3));
+  const renewTimer = setInterval(() => {
+    if (inFlight.size === 0) return;
+    renewLeases(store, owner, [...inFlight.keys()], clock.now() + config.worker.leaseMs).catch((error: unknown) =>
+      log.error({ err: error }, 'could not renew leases'),
+    );
+  }, renewEvery);
+  renewTimer.unref();
+
+  const done = (async () => {
+    try {
+      await loop();
+    } finally {
+      while (inFlight.size > 0) await new Promise<void>((resolve) => (wakeLoop = resolve));
+      clearInterval(renewTimer);
+      await recorder.flush();
+      await lanes.close();
+    }
+  })();
+
+  return {
+    owner,
+    done,
+    async stop() {
+      stopping.abort();
+      const wake = wakeLoop;
+      wakeLoop = null;
+      wake?.();
+      await done;
+    },
+    stats: () => ({ ...stats, inFlight: inFlight.size }),
+  };
+}
+
+/** Reads the claimed rows' messages and content, and groups recipients by message. */
+async function loadAttempts(store: Store, rows: RecipientRow[]): Promise<Attempt[]> {
+  const ids = [...new Set(rows.map((r) => r.message_id))];
+  const messages = await store.db.selectFrom('messages').selectAll().where('id', 'in', ids).execute();
+  const contents = await store.db.selectFrom('message_contents').selectAll().where('message_id', 'in', ids).execute();
+  const raw = new Map(contents.map((c) => [c.message_id, c.raw]));
+  const byMessage = new Map(messages.map((m) => [m.id, { message: m, raw: raw.get(m.id) ?? Buffer.alloc(0), recipients: [] as RecipientRow[] }]));
+  for (const row of rows) byMessage.get(row.message_id)?.recipients.push(row);
+  return [...byMessage.values()].filter((a) => a.recipients.length > 0);
+}

@@ -1,0 +1,74 @@
+import type { ServerRow, ServerKind, ServerSecurity, ServerAuth } from '../store/index.js';
+import type { SecretBox } from './secret-box.js';
+
+/** An outgoing server as the rest of Postroom sees it. Secrets stay sealed until a transport opens them. */
+export interface OutgoingServer {
+  id: string;
+  name: string;
+  kind: ServerKind;
+  priority: number;
+  fromFilter: string;
+  active: boolean;
+  host: string;
+  port: number;
+  security: ServerSecurity;
+  auth: ServerAuth;
+  username: string | null;
+  tlsVerify: boolean;
+  tlsCa: string | null;
+  maxConcurrent: number | null;
+  perMinute: number | null;
+  perHour: number | null;
+  perDay: number | null;
+  pausedUntil: number | null;
+  pauseReason: string | null;
+  pauseCount: number;
+  createdAt: number;
+  updatedAt: number;
+  /** The sealed secrets; never shown, only opened with `openServerSecrets`. */
+  sealedSecret: string | null;
+}
+
+export interface ServerSecrets {
+  password?: string;
+  certificate?: string;
+  privateKey?: string;
+}
+
+export function serverFromRow(row: ServerRow): OutgoingServer {
+  return {
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    priority: row.priority,
+    fromFilter: row.from_filter,
+    active: row.active === 1,
+    host: row.host,
+    port: row.port,
+    security: row.security,
+    auth: row.auth,
+    username: row.username,
+    tlsVerify: row.tls_verify === 1,
+    tlsCa: row.tls_ca,
+    maxConcurrent: row.max_concurrent,
+    perMinute: row.per_minute,
+    perHour: row.per_hour,
+    perDay: row.per_day,
+    pausedUntil: row.paused_until,
+    pauseReason: row.pause_reason,
+    pauseCount: row.pause_count,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    sealedSecret: row.secret,
+  };
+}
+
+export function openServerSecrets(server: OutgoingServer, box: SecretBox): ServerSecrets {
+  return server.sealedSecret ? (JSON.parse(box.open(server.sealedSecret)) as ServerSecrets) : {};
+}
+
+/** What may be shown to a person or printed: everything but the secrets, and whether they are set. */
+export function publicServer(server: OutgoingServer): Omit<OutgoingServer, 'sealedSecret'> & { hasSecret: boolean } {
+  const { sealedSecret, ...rest } = server;
+  return { ...rest, hasSecret: sealedSecret !== null };
+}

@@ -1,0 +1,51 @@
+/** Global product settings kept in the database: what routing falls back to, and the bulk server. */
+import { z } from 'zod';
+import type { Store } from '../store/index.js';
+import { InputError } from '../lib/input-error.js';
+import { isValidAddress } from '../spool/addresses.js';
+import { findServer } from './manage-servers.js';
+
+export const SETTINGS = {
+  domain_alias: 'Domain used when From must be rewritten: mail goes out as {default_from}@{domain_alias}.',
+  default_from: 'Local part used when From must be rewritten (for example "notifications").',
+  bulk_server: 'Server that campaigns use unless they name another (a server name; empty for normal routing).',
+} as const;
+
+export type SettingKey = keyof typeof SETTINGS;
+export type Settings = Record<SettingKey, string | null>;
+
+const checks: Record<SettingKey, z.ZodType<string>> = {
+  domain_alias: z.string().toLowerCase().refine((v) => isValidAddress(`x@${v}`), 'must be a domain like example.com'),
+  default_from: z.string().refine((v) => isValidAddress(`${v}@example.com`), 'must be the local part of an address, like notifications'),
+  bulk_server: z.string(),
+};
+
+export function isSettingKey(key: string): key is SettingKey {
+  return Object.hasOwn(SETTINGS, key);
+}
+
+export async function getSettings(store: Store): Promise<Settings> {
+  const rows = await store.db.selectFrom('settings').selectAll().execute();
+  const settings: Settings = { domain_alias: null, default_from: null, bulk_server: null };
+  for (const row of rows) if (isSettingKey(row.key)) settings[row.key] = row.value;
+  return settings;
+}
+
+/** Sets one setting; an empty value clears it. A bulk server is stored by id so renaming it keeps the setting. */
+export async function setSetting(store: Store, key: string, value: string): Promise<Settings> {
+  if (!isSettingKey(key)) throw new InputError('key', `unknown setting "${key}"; known: ${Object.keys(SETTINGS).join(', ')}`);
+  const trimmed = value.trim();
+  if (trimmed === '') {
+    await store.db.deleteFrom('settings').where('key', '=', key).execute();
+    return getSettings(store);
+  }
+  const parsed = checks[key].safeParse(trimmed);
+  if (!parsed.success) throw new InputError(key, parsed.error.issues[0]?.message ?? 'invalid');
+  const stored = key === 'bulk_server' ? (await findServer(store, parsed.data, 'bulk_server')).id : parsed.data;
+  await store.db
+    .insertInto('settings')
+    .values({ key, value: stored })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value: stored }))
+    .execute();
+  return getSettings(store);
+}

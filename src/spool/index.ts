@@ -1,0 +1,10 @@
+export { enqueueMessage, enqueueMessages, type EnqueueContext } from './enqueue-message.js';
+export { validateMessage, messageInputSchema, type MessageInput, type ValidMessage } from './message-input.js';
+export { parseMailbox, isValidAddress, domainOf, formatMailbox, type Mailbox } from './addresses.js';
+export { claimRecipients, renewLeases, type ClaimOptions } from './claim-recipients.js';
+export { recordOutcomes, type OutcomeRecord } from './record-outcomes.js';
+export { retryMessage, cancelMessage, type ChangeResult } from './change-message.js';
+export { getMessage, getRawMessage, listMessages, countMessagesByStatus, type MessageDetail, type ListOptions } from './read-messages.js';
+export { retryDelay, serverBackoff } from './backoff.js';
+export { recordEvents, type NewEvent } from './events.js';
+export type { Outcome, OutcomeKind } from './outcome.js';

@@ -1,0 +1,25 @@
+import { Migrator, type Migration, type MigrationProvider, type Kysely } from 'kysely';
+import * as spool from './migrations/0001-spool.js';
+import type { Database } from './tables.js';
+
+/** Migrations are listed here rather than read from a folder, so the built package needs no file lookups. */
+const migrations: Record<string, Migration> = {
+  '0001-spool': spool,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export interface MigrateResult {
+  applied: string[];
+}
+
+/** Brings the schema up to date. Forward only; each migration runs in its own transaction. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrateResult> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}

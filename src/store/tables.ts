@@ -1,0 +1,121 @@
+/** Table types shared by both databases. Times are epoch milliseconds; booleans are 0 / 1. */
+import type { Selectable, Insertable, Updateable } from 'kysely';
+
+export type ServerKind = 'smtp' | 'sandbox';
+export type ServerSecurity = 'none' | 'starttls' | 'tls';
+export type ServerAuth = 'none' | 'password' | 'certificate';
+export type RecipientStatus = 'queued' | 'sending' | 'sent' | 'deferred' | 'failed' | 'cancelled';
+export type MessageStatus = RecipientStatus;
+export type EventType = 'queued' | 'sent' | 'deferred' | 'failed' | 'cancelled' | 'retried' | 'held' | 'expired';
+
+export interface ServersTable {
+  id: string;
+  name: string;
+  kind: ServerKind;
+  priority: number;
+  from_filter: string;
+  active: number;
+  host: string;
+  port: number;
+  security: ServerSecurity;
+  auth: ServerAuth;
+  username: string | null;
+  /** AES-256-GCM sealed JSON of the server's secrets (password, client key, certificate). */
+  secret: string | null;
+  tls_verify: number;
+  tls_ca: string | null;
+  max_concurrent: number | null;
+  per_minute: number | null;
+  per_hour: number | null;
+  per_day: number | null;
+  /** Set after a 421 or a rate-limit answer: no worker sends through this server before then. */
+  paused_until: number | null;
+  pause_reason: string | null;
+  pause_count: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface MessagesTable {
+  id: string;
+  status: MessageStatus;
+  from_address: string;
+  from_header: string;
+  reply_to: string | null;
+  to_header: string;
+  subject: string;
+  requested_server_id: string | null;
+  server_id: string | null;
+  message_id_header: string;
+  size: number;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
+}
+
+export interface MessageContentsTable {
+  message_id: string;
+  raw: Buffer;
+}
+
+export interface RecipientsTable {
+  id: string;
+  message_id: string;
+  address: string;
+  kind: 'to' | 'cc' | 'bcc';
+  status: RecipientStatus;
+  attempts: number;
+  /** When the row is next due; while `sending`, when its lease ends. */
+  next_attempt_at: number;
+  lease_owner: string | null;
+  server_id: string | null;
+  last_code: number | null;
+  last_enhanced: string | null;
+  last_response: string | null;
+  updated_at: number;
+}
+
+export interface EventsTable {
+  id: string;
+  message_id: string;
+  recipient: string | null;
+  type: EventType;
+  server_id: string | null;
+  attempt: number | null;
+  code: number | null;
+  enhanced: string | null;
+  response: string | null;
+  detail: string | null;
+  created_at: number;
+}
+
+export interface SandboxMessagesTable {
+  id: string;
+  server_id: string;
+  message_id: string;
+  recipient: string;
+  raw: Buffer;
+  created_at: number;
+}
+
+export interface Database {
+  servers: ServersTable;
+  settings: SettingsTable;
+  messages: MessagesTable;
+  message_contents: MessageContentsTable;
+  recipients: RecipientsTable;
+  events: EventsTable;
+  sandbox_messages: SandboxMessagesTable;
+}
+
+export type ServerRow = Selectable<ServersTable>;
+export type NewServerRow = Insertable<ServersTable>;
+export type ServerRowUpdate = Updateable<ServersTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type RecipientRow = Selectable<RecipientsTable>;
+export type EventRow = Selectable<EventsTable>;

@@ -1,0 +1,40 @@
+/**
+ * The one small interface every way of sending implements (SMTP relay now; direct delivery,
+ * Gmail and Microsoft later). A transport reports what the server said; deciding what that
+ * means (deliver, defer, fail, back off) is the delivery worker's job.
+ */
+import type { SmtpAnswer } from '../lib/smtp-answer.js';
+
+export interface Envelope {
+  from: string;
+  to: string[];
+}
+
+export interface RecipientAnswer {
+  address: string;
+  accepted: boolean;
+  /** The answer that decided this recipient: RCPT's when refused there, else the end of DATA. */
+  answer: SmtpAnswer | null;
+}
+
+/** The step of a session: what Test Connection names when it fails, and where a send broke off. */
+export type SessionStage = 'connect' | 'greeting' | 'tls' | 'auth' | 'mail' | 'rcpt' | 'data' | 'session';
+
+export type SendResult =
+  /** The server answered for every recipient (accepted, or refused at MAIL, RCPT or DATA). */
+  | { kind: 'answered'; recipients: RecipientAnswer[] }
+  /** No verdict on the message: the connection failed, was dropped, or the server cut the session short. */
+  | { kind: 'trouble'; stage: SessionStage; detail: string; answer: SmtpAnswer | null };
+
+/** What a transport may want to know about the message besides its bytes. */
+export interface SendMeta {
+  messageId: string;
+}
+
+export interface Transport {
+  send(envelope: Envelope, raw: Buffer, meta: SendMeta): Promise<SendResult>;
+  /** Sessions open or opening right now (for "no more than N at a time"). */
+  sessionsInUse(): number;
+  /** Finishes open sessions politely (QUIT) and waits for them to close. */
+  close(): Promise<void>;
+}
