@@ -95,7 +95,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
       }
       stats.claimed += rows.length;
       if (rows.length === 0) {
-        if (options.exitWhenIdle && inFlight.size === 0) break;
+        if (options.exitWhenIdle && inFlight.size === 0 && !(await anyoneSending(store))) break;
         await Promise.race([clock.sleep(config.worker.pollMs, stopping.signal), new Promise<void>((resolve) => (wakeLoop = resolve))]);
         continue;
       }
@@ -164,4 +164,10 @@ async function loadAttempts(store: Store, rows: RecipientRow[]): Promise<Attempt
   const byMessage = new Map(messages.map((m) => [m.id, { message: m, raw: raw.get(m.id) ?? Buffer.alloc(0), recipients: [] as RecipientRow[] }]));
   for (const row of rows) byMessage.get(row.message_id)?.recipients.push(row);
   return [...byMessage.values()].filter((a) => a.recipients.length > 0);
+}
+
+/** True while any worker (perhaps a dead one whose lease has not ended yet) holds recipients. */
+async function anyoneSending(store: Store): Promise<boolean> {
+  const row = await store.db.selectFrom('recipients').select('id').where('status', '=', 'sending').limit(1).executeTakeFirst();
+  return row !== undefined;
 }
