@@ -51,6 +51,8 @@ export interface Worker {
   readonly done: Promise<void>;
   stop(): Promise<void>;
   stats(): WorkerStats;
+  /** Sessions open or opening right now, per server name (for "no more than N at a time"). */
+  sessionsInUse(): Record<string, number>;
 }
 
 export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Worker {
@@ -152,6 +154,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
       await done;
     },
     stats: () => ({ ...stats, inFlight: inFlight.size }),
+    sessionsInUse: () => Object.fromEntries(lanes.all().map((lane) => [lane.server.name, lane.transport.sessionsInUse()])),
   };
 }
 
