@@ -9,7 +9,7 @@ import type { SecretBox } from '../servers/secret-box.js';
 import { serverFromRow, type OutgoingServer } from '../servers/server-record.js';
 import { getSettings, type Settings } from '../servers/settings.js';
 import { createTransport, type Transport } from '../transports/index.js';
-import { QuotaLedger, quotaLimits, Semaphore } from '../throttle/index.js';
+import { QuotaLedger, quotaLimits, Semaphore, type SessionSlots } from '../throttle/index.js';
 
 export interface Lane {
   server: OutgoingServer;
@@ -21,6 +21,8 @@ export interface Lane {
 
 export interface LanesDeps {
   store: Store;
+  slots?: SessionSlots;
+  onError?: (error: unknown) => void;
   clock: Clock;
   secrets: SecretBox;
   clientName: string;

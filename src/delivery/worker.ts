@@ -22,6 +22,7 @@ import { Recorder } from './recorder.js';
 import { deliverAttempt, type Attempt, type AttemptContext } from './deliver-attempt.js';
 import { createServerRest } from './server-rest.js';
 import { loadAnswerRules, type AnswerRule } from './classify-answer.js';
+import { createSessionSlots } from '../throttle/index.js';
 
 export interface WorkerDeps {
   store: Store;
@@ -58,9 +59,12 @@ export interface Worker {
 export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Worker {
   const { store, clock, config, log } = deps;
   const owner = newId(`wrk-${hostname().replace(/[^A-Za-z0-9-]/g, '').slice(0, 20)}-${process.pid}`);
+  const slots = createSessionSlots(store, clock, owner, config.worker.leaseMs);
   const lanes = new Lanes({
     store,
     clock,
+    slots,
+    onError: (error) => log.error({ err: error }, 'could not give back a session slot; it frees itself when its lease ends'),
     secrets: deps.secrets,
     clientName: deps.clientName ?? hostname(),
     defaultMaxSessions: config.worker.defaultMaxConcurrent,
@@ -101,7 +105,9 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
         await Promise.race([clock.sleep(config.worker.pollMs, stopping.signal), new Promise<void>((resolve) => (wakeLoop = resolve))]);
         continue;
       }
-      for (const attempt of await loadAttempts(store, rows)) start(attempt);
+      // A row of ours whose lease ran out while still in flight here is not started twice.
+      const fresh = rows.filter((r) => !inFlight.has(r.id));
+      for (const attempt of await loadAttempts(store, fresh)) start(attempt);
     }
   }
 
@@ -125,6 +131,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
 
   const renewEvery = Math.max(1000, Math.floor(config.worker.leaseMs / 3));
   const renewTimer = setInterval(() => {
+    slots.renew().catch((error: unknown) => log.error({ err: error }, 'could not renew session slots'));
     if (inFlight.size === 0) return;
     renewLeases(store, owner, [...inFlight.keys()], clock.now() + config.worker.leaseMs).catch((error: unknown) =>
       log.error({ err: error }, 'could not renew leases'),
@@ -140,6 +147,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
       clearInterval(renewTimer);
       await recorder.flush();
       await lanes.close();
+      await slots.giveAll().catch((error: unknown) => log.error({ err: error }, 'could not give back session slots'));
     }
   })();
 

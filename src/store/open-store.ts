@@ -50,6 +50,9 @@ function openPostgres(url: string, max: number): Store {
       oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
   };
   const pool = new pg.Pool({ connectionString: url, max, types });
+  // An idle connection that PostgreSQL closes (restart, admin command) must not crash the process;
+  // the pool drops it, and the next query opens a new one or reports the error to its caller.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const safe = new URL(url);
   safe.password = '';

@@ -103,6 +103,14 @@ export interface SandboxMessagesTable {
   created_at: number;
 }
 
+export interface ServerSlotsTable {
+  server_id: string;
+  slot: number;
+  /** The worker holding this slot, or null when free. */
+  owner: string | null;
+  expires_at: number;
+}
+
 export interface Database {
   servers: ServersTable;
   settings: SettingsTable;
@@ -111,6 +119,7 @@ export interface Database {
   recipients: RecipientsTable;
   events: EventsTable;
   sandbox_messages: SandboxMessagesTable;
+  server_slots: ServerSlotsTable;
 }
 
 export type ServerRow = Selectable<ServersTable>;

@@ -12,8 +12,13 @@ import type { OutgoingServer, ServerSecrets } from '../servers/server-record.js'
 import { openSmtpSession, socketClosed, type SessionOptions } from './smtp-session.js';
 import type { Envelope, SendResult, Transport } from './transport.js';
 
+/** Permission to open one more session, from a limit shared with other workers; the function gives it back. */
+export type TakePermit = () => Promise<(() => void) | null>;
+
 export interface SmtpTransportOptions extends SessionOptions {
   maxSessions: number;
+  /** Cluster-wide session slots; without it only this process's sessions are counted. */
+  takePermit?: TakePermit;
   /** Messages per session before it is closed and a fresh one opened. */
   maxMessagesPerSession?: number;
   /** Idle sessions are closed after this long. */
@@ -22,6 +27,7 @@ export interface SmtpTransportOptions extends SessionOptions {
 
 interface Session {
   connection: SMTPConnection;
+  givePermit: () => void;
   messages: number;
   idleTimer: NodeJS.Timeout | null;
   closed: Promise<void>;
@@ -37,6 +43,21 @@ export function createSmtpTransport(server: OutgoingServer, secrets: ServerSecre
   let shuttingDown = false;
 
   const wake = (): void => waiters.shift()?.();
+  const waitForWake = (timeoutMs?: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const waiter = (): void => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+      const timer = timeoutMs
+        ? setTimeout(() => {
+            const index = waiters.indexOf(waiter);
+            if (index >= 0) waiters.splice(index, 1);
+            resolve();
+          }, timeoutMs)
+        : null;
+      waiters.push(waiter);
+    });
 
   async function acquire(): Promise<Session | SendResult> {
     for (;;) {
@@ -48,26 +69,42 @@ export function createSmtpTransport(server: OutgoingServer, secrets: ServerSecre
       }
       if (open < options.maxSessions) {
         open += 1;
+        let givePermit: (() => void) | null;
+        try {
+          givePermit = options.takePermit ? await options.takePermit() : () => undefined;
+        } catch (error) {
+          open -= 1;
+          wake();
+          throw error;
+        }
+        if (!givePermit) {
+          // Other workers hold every slot of this server: wait for one of ours, or look again soon.
+          open -= 1;
+          await waitForWake(200);
+          continue;
+        }
         const opened = await openSmtpSession(server, secrets, options);
         if (!opened.ok) {
           // openSmtpSession resolves a failure only once the socket has closed.
+          givePermit();
           open -= 1;
           wake();
           return { kind: 'trouble', stage: opened.stage, detail: opened.detail, answer: opened.answer };
         }
-        return track(opened.connection);
+        return track(opened.connection, givePermit);
       }
-      await new Promise<void>((resolve) => waiters.push(resolve));
+      await waitForWake();
     }
   }
 
-  function track(connection: SMTPConnection): Session {
-    const session: Session = { connection, messages: 0, idleTimer: null, closed: Promise.resolve() };
+  function track(connection: SMTPConnection, givePermit: () => void): Session {
+    const session: Session = { connection, givePermit, messages: 0, idleTimer: null, closed: Promise.resolve() };
     session.closed = socketClosed(connection).then(() => {
       // Also when the server ends an idle session by itself: it must not be handed out again.
       const index = idle.indexOf(session);
       if (index >= 0) idle.splice(index, 1);
       if (session.idleTimer) clearTimeout(session.idleTimer);
+      session.givePermit();
       open -= 1;
       wake();
     });

@@ -38,6 +38,19 @@ describe.each(testDatabaseKinds())('server limits on %s', (kind) => {
     expect(clientMax).toBeLessThanOrEqual(3);
   });
 
+  it('holds the limit across two workers sharing the database', async () => {
+    const sink = await startSink({ dataDelayMs: 10 });
+    sinks.push(sink);
+    engine = await createEngine(kind);
+    await engine.addServer(smtpServer(sink.port, { maxConcurrent: 2 }));
+    const ids = await enqueueMany(60);
+    engine.startWorker();
+    engine.startWorker();
+    await engine.waitForStatus(ids, ['sent']);
+    expect(new Set(sink.messages.map((m) => m.messageId)).size).toBe(60);
+    expect(sink.maxConcurrent()).toBe(2);
+  });
+
   it('holds the limit while sessions break and reconnect', async () => {
     const sink = await startSink({ dataDelayMs: 5, script: { data: (_m, n) => (n.messages % 7 === 0 ? 'drop' : undefined) } });
     sinks.push(sink);
@@ -56,7 +69,7 @@ describe.each(testDatabaseKinds())('server limits on %s', (kind) => {
     const limited = await startSink();
     const free = await startSink();
     sinks.push(limited, free);
-    engine = await createEngine(kind, { clock });
+    engine = await createEngine(kind, { clock, worker: { leaseMs: 24 * 3_600_000 } });
     await engine.addServer(smtpServer(limited.port, { name: 'limited', fromFilter: 'example.com', perMinute: 10 }));
     await engine.addServer(smtpServer(free.port, { name: 'free', fromFilter: 'example.net' }));
     const limitedIds = await enqueueMany(25);

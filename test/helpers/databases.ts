@@ -57,7 +57,16 @@ export async function createTestDatabase(kind: TestDatabaseKind): Promise<TestDa
       const client = new pg.Client({ connectionString: PG_ADMIN_URL });
       await client.connect();
       try {
-        await client.query(`drop database if exists ${name} with (force)`);
+        // Connections the test opened may still be closing: give them a moment before forcing.
+        for (let tries = 0; ; tries++) {
+          try {
+            await client.query(tries < 20 ? `drop database if exists ${name}` : `drop database if exists ${name} with (force)`);
+            break;
+          } catch (error) {
+            if (tries >= 20 || (error as { code?: string }).code !== '55006') throw error;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
       } finally {
         await client.end();
       }
