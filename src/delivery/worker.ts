@@ -119,7 +119,10 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
         log.error({ err: error, message: attempt.message.id }, 'attempt failed unexpectedly; its recipients will be retried when the lease ends');
         return [];
       })
-      .then((records) => recorder.record(records).then(() => (stats.recorded += records.length)))
+      .then((records) => {
+        logOutcomes(records);
+        return recorder.record(records).then(() => (stats.recorded += records.length));
+      })
       .catch((error: unknown) => log.error({ err: error, message: attempt.message.id }, 'could not record outcomes; the lease will expire and the attempt repeat'))
       .finally(() => {
         for (const r of attempt.recipients) inFlight.delete(r.id);
@@ -127,6 +130,28 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
         wakeLoop = null;
         wake?.();
       });
+  }
+
+  /** One line per recipient: message id, recipient domain (not the address), server, outcome, answer. */
+  function logOutcomes(records: OutcomeRecord[]): void {
+    if (!log.isLevelEnabled('info')) return;
+    for (const r of records) {
+      const o = r.outcome;
+      const answer = o.kind === 'held' ? null : o.answer;
+      log.info(
+        {
+          message: r.messageId,
+          domain: r.address.slice(r.address.lastIndexOf('@') + 1),
+          server: r.serverId ? lanes.servers().find((s) => s.id === r.serverId)?.name : null,
+          outcome: o.kind,
+          code: answer?.code,
+          enhanced: answer?.enhanced,
+          response: answer?.text,
+          reason: 'reason' in o ? o.reason : undefined,
+        },
+        o.kind,
+      );
+    }
   }
 
   const renewEvery = Math.max(1000, Math.floor(config.worker.leaseMs / 3));

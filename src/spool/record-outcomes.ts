@@ -74,8 +74,9 @@ function transition(r: OutcomeRecord, now: number): Transition {
   }
   const answer = o.answer;
   // Expiring without a new answer keeps the last one the server gave: that is why it never went out.
+  // The response keeps the step a session broke at (`auth: 535 5.7.8 …`); the reason carries it.
   const last = answer
-    ? { last_code: answer.code, last_enhanced: answer.enhanced, last_response: formatSmtpAnswer(answer) }
+    ? { last_code: answer.code, last_enhanced: answer.enhanced, last_response: o.kind === 'delivered' ? formatSmtpAnswer(answer) : o.reason }
     : o.kind === 'expired'
       ? {}
       : { last_code: null, last_enhanced: null, last_response: o.kind === 'delivered' ? null : o.reason };

@@ -79,7 +79,10 @@ function describeOpenError(error: NodemailerError, server: OutgoingServer): Sess
     return { stage: 'auth', detail: answer ? `${error.responseCode} ${stripCode(error.response ?? '')}` : message, answer };
   }
   if (error.code === 'ETLS' || TLS_CODES.test(original) || /certificate|tls|ssl/i.test(error.message)) {
-    return { stage: 'tls', detail: answer ? `${error.responseCode} ${stripCode(error.response ?? '')}` : message, answer };
+    // OpenSSL's alerts carry a short `reason` ("tlsv13 alert certificate required") beside a long message.
+    const reason = (error as { reason?: unknown }).reason;
+    const text = typeof reason === 'string' && reason ? reason : message.trim();
+    return { stage: 'tls', detail: answer ? `${error.responseCode} ${stripCode(error.response ?? '')}` : text, answer };
   }
   if (answer) return { stage: 'greeting', detail: `${answer.code} ${stripCode(error.response ?? '')}`, answer };
   if (error.code === 'ETIMEDOUT') return { stage: 'connect', detail: `timed out connecting to ${server.host}:${server.port}`, answer: null };
