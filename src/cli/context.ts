@@ -20,7 +20,7 @@ export function outputFor(command: Command): Output {
 /** Opens the app (migrating the database), runs `fn`, and closes it again. */
 export async function withApp<T>(command: Command, fn: (app: App, out: Output) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
   const flags = globalFlags(command);
-  const config = loadConfig({ dataDir: flags.data, logLevel: flags.logLevel ?? (flags.json ? 'warn' : undefined) });
+  const config = loadConfig({ dataDir: flags.data, logLevel: flags.logLevel, quiet: !!flags.json });
   const app = await openApp(config, { migrate: options.migrate });
   try {
     return await fn(app, outputFor(command));

@@ -4,6 +4,8 @@ export interface ConfigOverrides {
   dataDir?: string;
   databaseUrl?: string;
   logLevel?: string;
+  /** Log only warnings and errors unless a level is set (for `--json` output). */
+  quiet?: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -14,7 +16,7 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     dataDir: overrides.dataDir ?? env.POSTROOM_DATA_DIR,
     databaseUrl: overrides.databaseUrl ?? env.DATABASE_URL,
     secretKey: env.POSTROOM_SECRET_KEY,
-    logLevel: overrides.logLevel ?? env.POSTROOM_LOG_LEVEL,
+    logLevel: overrides.logLevel ?? env.POSTROOM_LOG_LEVEL ?? (overrides.quiet ? 'warn' : undefined),
     worker: {
       leaseMs: env.POSTROOM_LEASE_MS,
       claimBatch: env.POSTROOM_CLAIM_BATCH,

@@ -45,14 +45,30 @@ export class Recorder {
     this.size = 0;
     if (batch.length > 0) {
       this.writing = this.writing.then(async () => {
-        try {
-          await recordOutcomes(this.store, this.owner, batch.flatMap((p) => p.records), this.clock.now());
-          for (const p of batch) p.resolve();
-        } catch (error) {
-          for (const p of batch) p.reject(error);
+        const records = batch.flatMap((p) => p.records);
+        for (let tries = 1; ; tries++) {
+          try {
+            await recordOutcomes(this.store, this.owner, records, this.clock.now());
+            for (const p of batch) p.resolve();
+            return;
+          } catch (error) {
+            // A deadlock or serialisation failure rolled the batch back: write it again. Anything
+            // else leaves the rows leased, to be attempted again when the lease ends.
+            if (tries < 5 && isRetryable(error)) {
+              await new Promise((r) => setTimeout(r, 10 * tries));
+              continue;
+            }
+            for (const p of batch) p.reject(error);
+            return;
+          }
         }
       });
     }
     return this.writing;
   }
+}
+
+function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === '40P01' || code === '40001' || code === 'SQLITE_BUSY';
 }

@@ -102,12 +102,25 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
       stats.claimed += rows.length;
       if (rows.length === 0) {
         if (options.exitWhenIdle && inFlight.size === 0 && !(await anyoneSending(store))) break;
-        await Promise.race([clock.sleep(config.worker.pollMs, stopping.signal), new Promise<void>((resolve) => (wakeLoop = resolve))]);
+        await pause(config.worker.pollMs);
         continue;
       }
       // A row of ours whose lease ran out while still in flight here is not started twice.
       const fresh = rows.filter((r) => !inFlight.has(r.id));
       for (const attempt of await loadAttempts(store, fresh)) start(attempt);
+    }
+  }
+
+  /** Waits `ms`, or less when an attempt finishes or the worker stops. */
+  async function pause(ms: number): Promise<void> {
+    const done = new AbortController();
+    const onStop = (): void => done.abort();
+    stopping.signal.addEventListener('abort', onStop, { once: true });
+    try {
+      await Promise.race([clock.sleep(ms, done.signal), new Promise<void>((resolve) => (wakeLoop = resolve))]);
+    } finally {
+      done.abort();
+      stopping.signal.removeEventListener('abort', onStop);
     }
   }
 

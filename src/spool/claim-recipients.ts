@@ -44,15 +44,20 @@ export async function claimRecipients(store: Store, options: ClaimOptions): Prom
   });
 }
 
-/** Extends the lease of rows still being worked on, so a slow server does not let them be taken over. */
+/**
+ * Extends the lease of rows still being worked on, so a slow server does not let them be taken
+ * over. Rows locked right now (their outcome is being recorded) are skipped rather than waited
+ * for: waiting would lock rows in a different order than recording does, and deadlock.
+ */
 export async function renewLeases(store: Store, owner: string, ids: string[], until: number): Promise<void> {
   for (let i = 0; i < ids.length; i += 500) {
-    await store.db
-      .updateTable('recipients')
-      .set({ next_attempt_at: until })
+    let mine = store.db
+      .selectFrom('recipients')
+      .select('id')
       .where('id', 'in', ids.slice(i, i + 500))
       .where('lease_owner', '=', owner)
-      .where('status', '=', 'sending')
-      .execute();
+      .where('status', '=', 'sending');
+    if (store.dialect === 'postgres') mine = mine.forUpdate().skipLocked();
+    await store.db.updateTable('recipients').set({ next_attempt_at: until }).where('id', 'in', mine).execute();
   }
 }

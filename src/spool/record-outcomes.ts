@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Store } from '../store/index.js';
 import type { RecipientStatus } from '../store/index.js';
 import { formatSmtpAnswer } from '../lib/smtp-answer.js';
@@ -18,31 +19,51 @@ export interface OutcomeRecord {
 /**
  * Applies outcomes as state transitions, each guarded by our lease: a row another worker took
  * over (our lease ended) is left alone and gets no event. Returns how many rows were ours.
+ * A batch is one UPDATE … FROM a VALUES list (per 1,000 rows), not one statement per row.
  */
 export async function recordOutcomes(store: Store, owner: string, records: OutcomeRecord[], now: number): Promise<number> {
   if (records.length === 0) return 0;
+  const transitions = records.map((r) => ({ record: r, ...transition(r, now) }));
   return store.db.transaction().execute(async (trx) => {
-    const events: NewEvent[] = [];
-    const touched = new Map<string, string | null>();
-    for (const r of records) {
-      const t = transition(r, now);
-      const result = await trx
-        .updateTable('recipients')
-        .set(t.set)
-        .where('id', '=', r.recipientId)
-        .where('lease_owner', '=', owner)
-        .where('status', '=', 'sending')
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) continue;
-      events.push(t.event);
-      if (!touched.has(r.messageId) || r.serverId) touched.set(r.messageId, r.serverId);
+    const applied = new Set<string>();
+    for (let i = 0; i < transitions.length; i += 1000) {
+      const chunk = transitions.slice(i, i + 1000);
+      const values = chunk.map(({ record, set }) => {
+        const keepLast = set.last_code === undefined ? 1 : 0;
+        return sql`(${record.recipientId}, ${set.status}, ${set.attempts}, ${set.next_attempt_at}, ${set.server_id}, ${keepLast}, ${set.last_code ?? null}, ${set.last_enhanced ?? null}, ${set.last_response ?? null})`;
+      });
+      // Casts give PostgreSQL the column types of the VALUES list; SQLite takes them as no-ops.
+      const result = await sql<{ id: string }>`
+        with v(id, status, attempts, next_attempt_at, server_id, keep_last, last_code, last_enhanced, last_response) as (values ${sql.join(values)})
+        update recipients set
+          status = v.status,
+          attempts = cast(v.attempts as integer),
+          next_attempt_at = cast(v.next_attempt_at as bigint),
+          lease_owner = null,
+          server_id = v.server_id,
+          last_code = case when cast(v.keep_last as integer) = 1 then recipients.last_code else cast(v.last_code as integer) end,
+          last_enhanced = case when cast(v.keep_last as integer) = 1 then recipients.last_enhanced else v.last_enhanced end,
+          last_response = case when cast(v.keep_last as integer) = 1 then recipients.last_response else v.last_response end,
+          updated_at = ${now}
+        from v
+        where recipients.id = v.id and recipients.lease_owner = ${owner} and recipients.status = 'sending'
+        returning recipients.id`.execute(trx);
+      for (const row of result.rows) applied.add(row.id);
     }
-    for (const [messageId, serverId] of touched) {
-      if (serverId) await trx.updateTable('messages').set({ server_id: serverId }).where('id', '=', messageId).execute();
+    const mine = transitions.filter((t) => applied.has(t.record.recipientId));
+    const byServer = new Map<string, Set<string>>();
+    for (const { record } of mine) {
+      if (record.serverId) byServer.set(record.serverId, (byServer.get(record.serverId) ?? new Set()).add(record.messageId));
     }
-    await refreshMessageStatus(trx, [...touched.keys()], now);
-    await recordEvents(trx, events, now);
-    return events.length;
+    for (const [serverId, messageIds] of byServer) {
+      const ids = [...messageIds];
+      for (let i = 0; i < ids.length; i += 500) {
+        await trx.updateTable('messages').set({ server_id: serverId }).where('id', 'in', ids.slice(i, i + 500)).execute();
+      }
+    }
+    await refreshMessageStatus(trx, [...new Set(mine.map((t) => t.record.messageId))], now);
+    await recordEvents(trx, mine.map((t) => t.event), now);
+    return mine.length;
   });
 }
 
