@@ -37,7 +37,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`error: ${message.split('\n')[0]}\n`);
+    // One line, always: a CR or LF the user typed is shown escaped, not allowed to cut the message.
+    process.stderr.write(`error: ${message.replace(/\r/g, '\\r').replace(/\n/g, '\\n')}\n`);
     if (!(error instanceof InputError) && process.env.POSTROOM_DEBUG) console.error(error);
     process.exitCode = 1;
   }

@@ -36,7 +36,7 @@ export function messageView(detail: MessageDetail) {
       at: new Date(e.created_at).toISOString(),
       type: e.type,
       recipient: e.recipient,
-      server: e.server_id,
+      server: e.server_name ?? e.server_id,
       attempt: e.attempt,
       code: e.code,
       enhancedCode: e.enhanced,

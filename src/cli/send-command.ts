@@ -57,8 +57,20 @@ export function sendCommand(): Command {
             headers,
             server: flags.server,
           },
-        );
+        ).catch((error: unknown) => {
+          throw error instanceof InputError ? new InputError(flagOf(error.field), error.message.slice(error.field.length + 2)) : error;
+        });
         out.print({ id }, () => id);
       }),
     );
+}
+
+/** Names the flag a person typed rather than the message field it fills: `to[1]` → `--to`. */
+function flagOf(field: string): string {
+  const list = /^(to|cc|bcc)\[\d+\]$/.exec(field);
+  if (list) return `--${list[1]}`;
+  if (field.startsWith('headers.')) return `--header ${field.slice('headers.'.length)}`;
+  if (field.startsWith('attachments')) return '--attach';
+  if (field === 'replyTo') return '--reply-to';
+  return `--${field}`;
 }

@@ -10,7 +10,10 @@ export const serverFieldsSchema = z.object({
   name: singleLine.trim().min(1, 'is required').max(100),
   kind: z.enum(['smtp', 'sandbox']),
   priority: z.number().int().min(0).max(1_000_000),
-  fromFilter: singleLine.max(2000).refine((v) => checkFromFilter(v) === null, { message: 'each entry must be a domain (example.com) or an address (news@example.com)' }),
+  fromFilter: singleLine.max(2000).superRefine((v, ctx) => {
+    const problem = checkFromFilter(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${problem}; each entry must be a domain (example.com) or an address (news@example.com)` });
+  }),
   active: z.boolean(),
   host: singleLine.max(253),
   port: z.number().int().min(0).max(65535),

@@ -67,8 +67,9 @@ export function openServerSecrets(server: OutgoingServer, box: SecretBox): Serve
   return server.sealedSecret ? (JSON.parse(box.open(server.sealedSecret)) as ServerSecrets) : {};
 }
 
-/** What may be shown to a person or printed: everything but the secrets, and whether they are set. */
-export function publicServer(server: OutgoingServer): Omit<OutgoingServer, 'sealedSecret'> & { hasSecret: boolean } {
-  const { sealedSecret, ...rest } = server;
-  return { ...rest, hasSecret: sealedSecret !== null };
+/** What may be shown to a person or printed: everything but the secrets (and whether they are set), times as ISO 8601. */
+export function publicServer(server: OutgoingServer) {
+  const { sealedSecret, pausedUntil, createdAt, updatedAt, ...rest } = server;
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return { ...rest, pausedUntil: iso(pausedUntil), createdAt: iso(createdAt), updatedAt: iso(updatedAt), hasSecret: sealedSecret !== null };
 }

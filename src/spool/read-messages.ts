@@ -4,7 +4,7 @@ import { InputError } from '../lib/input-error.js';
 export interface MessageDetail {
   message: MessageRow & { server_name: string | null };
   recipients: RecipientRow[];
-  events: EventRow[];
+  events: Array<EventRow & { server_name: string | null }>;
 }
 
 export async function getMessage(store: Store, id: string): Promise<MessageDetail> {
@@ -18,7 +18,14 @@ export async function getMessage(store: Store, id: string): Promise<MessageDetai
   if (!message) throw new InputError('id', `no message with id "${id}"`);
   const [recipients, events] = await Promise.all([
     store.db.selectFrom('recipients').selectAll().where('message_id', '=', id).orderBy('id').execute(),
-    store.db.selectFrom('events').selectAll().where('message_id', '=', id).orderBy('id').execute(),
+    store.db
+      .selectFrom('events')
+      .leftJoin('servers', 'servers.id', 'events.server_id')
+      .selectAll('events')
+      .select('servers.name as server_name')
+      .where('events.message_id', '=', id)
+      .orderBy('events.id')
+      .execute(),
   ]);
   return { message, recipients, events };
 }
