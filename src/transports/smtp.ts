@@ -138,7 +138,8 @@ export function createSmtpTransport(server: OutgoingServer, secrets: ServerSecre
       const outcome = await sendOn(session.connection, envelope, raw);
       session.messages += 1;
       if (outcome.kind === 'answered') {
-        if (outcome.sessionUsable) release(session);
+        // After a refused MAIL, RCPT or DATA the session is still in step: RSET and keep it.
+        if (outcome.sessionUsable || (await resetSession(session.connection))) release(session);
         else retire(session, false);
         return { kind: 'answered', recipients: outcome.recipients };
       }
@@ -214,4 +215,8 @@ function describeSendError(error: NodemailerError, envelope: Envelope): SendOutc
     beforeData: stage === 'mail' || stage === 'session',
     result: { kind: 'trouble', stage, detail, answer },
   };
+}
+
+function resetSession(connection: SMTPConnection): Promise<boolean> {
+  return new Promise((resolve) => connection.reset((error) => resolve(!error)));
 }
