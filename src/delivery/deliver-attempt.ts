@@ -6,11 +6,12 @@
 import type { Clock } from '../lib/clock.js';
 import type { RetryConfig } from '../config/index.js';
 import type { MessageRow, RecipientRow } from '../store/index.js';
-import type { OutcomeRecord, Outcome } from '../spool/index.js';
+import type { OutcomeRecord } from '../spool/index.js';
 import { routeMessage } from '../servers/route-message.js';
 import type { Lanes } from './lanes.js';
 import { rewriteFrom } from './rewrite-from.js';
 import { judgeResult, type ServerRest } from './judge-result.js';
+import { every } from './outcome-records.js';
 import type { AnswerRule } from './classify-answer.js';
 
 export interface Attempt {
@@ -53,17 +54,6 @@ export async function deliverAttempt(ctx: AttemptContext, attempt: Attempt): Pro
   } finally {
     release();
   }
-}
-
-export function every(attempt: Attempt, serverId: string | null, outcome: Outcome): OutcomeRecord[] {
-  return attempt.recipients.map((r) => ({
-    recipientId: r.id,
-    messageId: r.message_id,
-    address: r.address,
-    attempts: r.attempts,
-    serverId,
-    outcome,
-  }));
 }
 
 function routingSettings(lanes: Lanes) {

@@ -16,6 +16,7 @@ import type { SendResult } from '../transports/index.js';
 import { classifyAnswer, type AnswerRule } from './classify-answer.js';
 import type { Lane } from './lanes.js';
 import type { Attempt } from './deliver-attempt.js';
+import { outcomeFor } from './outcome-records.js';
 
 /** Puts a server to rest after a rate-limit answer, and wakes it after a success. */
 export interface ServerRest {
@@ -33,14 +34,7 @@ export interface JudgeContext {
 
 export async function judgeResult(ctx: JudgeContext, attempt: Attempt, result: SendResult): Promise<OutcomeRecord[]> {
   const serverId = ctx.lane.server.id;
-  const record = (r: Attempt['recipients'][number], outcome: Outcome): OutcomeRecord => ({
-    recipientId: r.id,
-    messageId: r.message_id,
-    address: r.address,
-    attempts: r.attempts,
-    serverId,
-    outcome,
-  });
+  const record = (r: Attempt['recipients'][number], outcome: Outcome): OutcomeRecord => outcomeFor(r, serverId, outcome);
 
   if (result.kind === 'trouble') {
     const reason = `${result.stage}: ${result.detail}`;

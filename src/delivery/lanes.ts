@@ -3,13 +3,10 @@
  * lets no more than N attempts at it at a time, and its quota ledger. Lanes follow the servers
  * table: a changed server gets a fresh lane, and the old one closes once its attempts finish.
  */
-import type { Store } from '../store/index.js';
-import type { Clock } from '../lib/clock.js';
-import type { SecretBox } from '../servers/secret-box.js';
 import { serverFromRow, type OutgoingServer } from '../servers/server-record.js';
 import { getSettings, type Settings } from '../servers/settings.js';
-import { createTransport, type Transport } from '../transports/index.js';
-import { QuotaLedger, quotaLimits, Semaphore, type SessionSlots } from '../throttle/index.js';
+import { createTransport, type Transport, type TransportDeps } from '../transports/index.js';
+import { QuotaLedger, quotaLimits, Semaphore } from '../throttle/index.js';
 
 export interface Lane {
   server: OutgoingServer;
@@ -19,15 +16,8 @@ export interface Lane {
   maxSessions: number;
 }
 
-export interface LanesDeps {
-  store: Store;
-  slots?: SessionSlots;
-  onError?: (error: unknown) => void;
-  clock: Clock;
-  secrets: SecretBox;
-  clientName: string;
-  defaultMaxSessions: number;
-}
+/** What a lane needs to open its transport. */
+export type LanesDeps = TransportDeps;
 
 export class Lanes {
   private readonly lanes = new Map<string, Lane>();
