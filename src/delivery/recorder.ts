@@ -1,7 +1,7 @@
 /**
  * Outcomes are written in batches: many attempts' transitions share one transaction (and one
- * fsync on SQLite). A batch is written when it is full or a few milliseconds after its first
- * outcome. An attempt counts as finished only once its outcome is committed.
+ * fsync on SQLite). A batch is written when it is full or 25 ms after its first outcome: sessions
+ * are already free by then, so the wait costs nothing but the moment a recipient counts as done. An attempt counts as finished only once its outcome is committed.
  */
 import type { Store } from '../store/index.js';
 import type { Clock } from '../lib/clock.js';
@@ -24,7 +24,7 @@ export class Recorder {
     private readonly clock: Clock,
     private readonly owner: string,
     private readonly batchSize = 256,
-    private readonly delayMs = 5,
+    private readonly delayMs = 25,
   ) {}
 
   record(records: OutcomeRecord[]): Promise<void> {

@@ -84,8 +84,10 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
 
   async function loop(): Promise<void> {
     while (!stopping.signal.aborted) {
+      // Claim in sizeable batches: one claim (and one commit) per handful of messages would cost
+      // more than the sending. While half the in-flight room is still busy, sessions have work.
       const room = config.worker.maxInFlight - inFlight.size;
-      if (room <= 0) {
+      if (room < Math.min(config.worker.claimBatch, Math.ceil(config.worker.maxInFlight / 2))) {
         await new Promise<void>((resolve) => (wakeLoop = resolve));
         continue;
       }

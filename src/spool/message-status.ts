@@ -1,32 +1,33 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../store/index.js';
+import type { Database, MessageStatus } from '../store/index.js';
 
 /**
  * A message's status is derived from its recipients: any still in play wins (sending, then
  * queued, then deferred); otherwise failed if any failed, sent if any was sent, else cancelled.
+ * Read as one grouped query over the `recipients_message` index (an EXISTS per status would let
+ * PostgreSQL pick full scans while its statistics are stale), then one update per status.
  */
+const RANKED: MessageStatus[] = ['sending', 'queued', 'deferred', 'failed', 'sent', 'cancelled'];
+
 export async function refreshMessageStatus(
   db: Kysely<Database> | Transaction<Database>,
   messageIds: string[],
   now: number,
 ): Promise<void> {
-  if (messageIds.length === 0) return;
-  const has = (status: string) =>
-    sql<boolean>`exists (select 1 from recipients r where r.message_id = messages.id and r.status = ${status})`;
+  const rank = sql<number>`min(case status ${sql.join(
+    RANKED.map((status, i) => sql`when ${sql.lit(status)} then ${sql.lit(i)}`),
+    sql` `,
+  )} end)`;
   for (let i = 0; i < messageIds.length; i += 500) {
-    await db
-      .updateTable('messages')
-      .set({
-        status: sql`case
-          when ${has('sending')} then 'sending'
-          when ${has('queued')} then 'queued'
-          when ${has('deferred')} then 'deferred'
-          when ${has('failed')} then 'failed'
-          when ${has('sent')} then 'sent'
-          else 'cancelled' end`,
-        updated_at: now,
-      })
-      .where('id', 'in', messageIds.slice(i, i + 500))
-      .execute();
+    const chunk = messageIds.slice(i, i + 500);
+    const rows = await db.selectFrom('recipients').select(['message_id', rank.as('rank')]).where('message_id', 'in', chunk).groupBy('message_id').execute();
+    const byStatus = new Map<MessageStatus, string[]>();
+    for (const row of rows) {
+      const status = RANKED[Number(row.rank)] ?? 'cancelled';
+      byStatus.set(status, [...(byStatus.get(status) ?? []), row.message_id]);
+    }
+    for (const [status, ids] of byStatus) {
+      await db.updateTable('messages').set({ status, updated_at: now }).where('id', 'in', ids).execute();
+    }
   }
 }
