@@ -38,9 +38,9 @@ export function runCommands(): Command[] {
         if (!out.json) {
           process.stdout.write(
             `Postroom is running on ${app.store.description}\n` +
-              (sandbox ? `Created the "Sandbox" server: it keeps mail locally until you add a real one (postroom server add …).\n` : '') +
+              (sandbox ? `Created the "Sandbox" server: it keeps mail locally until you add a real one (npx postroom server add …).\n` : '') +
               `Servers: ${servers.map((s) => `${s.name}${s.active ? '' : ' (inactive)'}`).join(', ')}\n` +
-              `Send a message: postroom send --from you@example.com --to someone@example.com --subject Hi --text Hello\n` +
+              `Send a message: npx postroom send --from you@example.com --to someone@example.org --subject Hi --text Hello\n` +
               `Press Ctrl-C to stop.\n`,
           );
         }

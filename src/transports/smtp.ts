@@ -196,7 +196,8 @@ function answerOf(error: NodemailerError) {
 function describeSendError(error: NodemailerError, envelope: Envelope): SendOutcome {
   const answer = answerOf(error);
   const command = (error.command ?? '').toUpperCase();
-  const stage = command.startsWith('MAIL') ? 'mail' : command.startsWith('RCPT') ? 'rcpt' : command ? 'data' : 'session';
+  // nodemailer names the command in flight; `CONN` means the connection itself failed.
+  const stage = command.startsWith('MAIL') ? 'mail' : command.startsWith('RCPT') ? 'rcpt' : command && command !== 'CONN' ? 'data' : 'session';
   // A 421 closes the session (RFC 5321 §3.8): report it as trouble so the server backs off.
   if (answer && answer.code !== 421 && (error.code === 'EENVELOPE' || error.code === 'EMESSAGE')) {
     const perRecipient = new Map((error.rejectedErrors ?? []).map((e) => [e.recipient ?? '', e]));

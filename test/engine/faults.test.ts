@@ -49,14 +49,28 @@ describe.each(testDatabaseKinds())('faults on %s', (kind) => {
     expect(sink.messages.map((m) => m.to)).toEqual([['here@example.org']]);
   });
 
-  it('a connection dropped before DATA is answered: deferred, then sent', async () => {
+  it('a connection dropped in the middle of DATA: deferred, then sent', async () => {
+    await setUp({ script: { dataStart: (n) => (n.dataDrops === 0 ? 'drop' : undefined) } });
+    // Big enough that the client is still writing the body when the server goes away.
+    const id = await engine.enqueue(simpleMessage(1, { text: 'x'.repeat(2_000_000) }));
+    engine.startWorker();
+    await engine.waitForStatus([id], ['sent']);
+    const { recipients, events } = await engine.message(id);
+    expect(sink.counters.dataDrops).toBe(1);
+    expect(events.map((e) => e.type)).toEqual(['queued', 'deferred', 'sent']);
+    expect(events[1]!.detail).toMatch(/^(data|session): /);
+    expect(recipients[0]).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(sink.messages).toHaveLength(1);
+    expect(sink.messages[0]!.raw.length).toBeGreaterThan(2_000_000);
+  });
+
+  it('a connection dropped after the data, before the answer: deferred, then sent', async () => {
     await setUp({ script: { data: (_m, n) => (n.messages === 1 ? 'drop' : undefined) } });
     const id = await engine.enqueue(simpleMessage(1));
     engine.startWorker();
     await engine.waitForStatus([id], ['sent']);
     const { recipients, events } = await engine.message(id);
     expect(events.map((e) => e.type)).toEqual(['queued', 'deferred', 'sent']);
-    expect(events[1]!.detail).toMatch(/^(data|session): /);
     expect(recipients[0]).toMatchObject({ status: 'sent', attempts: 2 });
   });
 

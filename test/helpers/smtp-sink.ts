@@ -22,6 +22,8 @@ export type SinkAnswer = { code: number; text: string } | 'drop' | undefined;
 export interface SinkScript {
   mail?: (from: string, n: SinkCounters) => SinkAnswer;
   rcpt?: (to: string, n: SinkCounters) => SinkAnswer;
+  /** Called on the first chunk of a message's data, while the client is still sending it. */
+  dataStart?: (n: SinkCounters) => 'drop' | undefined;
   /** Called when DATA completes; `n.messages` counts the messages received so far (accepted or not). */
   data?: (message: SinkMessage, n: SinkCounters) => SinkAnswer;
 }
@@ -29,6 +31,8 @@ export interface SinkScript {
 export interface SinkCounters {
   sessions: number;
   messages: number;
+  /** Messages whose connection was dropped while their data was arriving. */
+  dataDrops: number;
 }
 
 export interface SinkOptions {
@@ -60,7 +64,7 @@ export interface Sink {
 
 export async function startSink(options: SinkOptions = {}): Promise<Sink> {
   const messages: SinkMessage[] = [];
-  const counters: SinkCounters = { sessions: 0, messages: 0 };
+  const counters: SinkCounters = { sessions: 0, messages: 0, dataDrops: 0 };
   const authAttempts: Sink['authAttempts'] = [];
   let live = 0;
   let max = 0;
@@ -107,7 +111,18 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let started = false;
+      stream.on('data', (chunk: Buffer) => {
+        if (!started) {
+          started = true;
+          if (script.dataStart?.(counters) === 'drop') {
+            counters.dataDrops += 1;
+            socketOf(session)?.destroy();
+            return;
+          }
+        }
+        chunks.push(chunk);
+      });
       stream.on('error', () => undefined);
       stream.on('end', () => {
         const raw = Buffer.concat(chunks);
