@@ -12,11 +12,9 @@
  *
  * The sink runs in a child process (bench/sink.ts) so it has a core of its own.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import nodemailer from 'nodemailer';
@@ -27,6 +25,8 @@ import { openApp, type App } from '../src/app/open-app.js';
 import { createServer } from '../src/servers/index.js';
 import { enqueueMessage, enqueueMessages, type MessageInput } from '../src/spool/index.js';
 import { startWorker } from '../src/delivery/index.js';
+import { messageFor } from './messages.js';
+import { startSinkProcess, type SinkHandle } from './sink-process.js';
 
 const ENQUEUE_BATCH = 500;
 const SINGLE_SAMPLE = 500;
@@ -35,16 +35,6 @@ const CONNECTIONS = 8;
 const NODEMAILER_WINDOW = 64;
 /** Untimed nodemailer messages sent before the timed run. */
 const NODEMAILER_WARMUP = 500;
-
-interface SinkCounters {
-  messages: number;
-  recipients: number;
-  bytes: number;
-  sessions: number;
-  firstAt: number | null;
-  lastAt: number | null;
-  cpuMs: number;
-}
 
 interface Rate {
   count: number;
@@ -60,9 +50,9 @@ interface Results {
   loadAverage?: { before: number; after: number };
   enqueueBatched?: Rate & { batchSize: number };
   enqueueSingle?: Rate;
-  /** cpuMsPerMessage: this process's user + system CPU time per message during the run (less skewed by other load than wall time). */
   /** Enqueue (batches) plus end-to-end delivery, run one after the other: MIME is built at enqueue. */
   postroomTotal?: Rate;
+  /** cpuMsPerMessage: this process's user + system CPU time per message (less skewed by other load than wall time). */
   postroom?: Rate & { sinkSeconds: number; sessions: number; sentRecipients: number; sentMessages: number; cpuMsPerMessage: number; sinkCpuShare: number };
   nodemailer?: Rate & { connections: number; sessions: number; cpuMsPerMessage: number; sinkCpuShare: number };
   ratio?: number;
@@ -99,110 +89,6 @@ function say(line: string): void {
  */
 function mark(phase: string): void {
   if (process.env.BENCH_MARKS === '1') process.stderr.write(`mark ${phase} ${process.hrtime.bigint() / 1000n}\n`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// messages: ~2 KB each, one recipient, realistic text
-
-const PARAGRAPHS = [
-  'Thank you for being part of our community this year. We have put together a short summary of what changed in your account, the articles our readers liked most, and a few events coming up next month that we think you will enjoy.',
-  'Our team shipped faster search, a cleaner reading view and offline mode for the mobile app. If you have not tried them yet, open the app and look for the new icons at the top of the screen. As always, tell us what works and what does not.',
-  'The most read article this week explains how small teams plan their quarters without spreadsheets: one page, three goals, and a weekly check-in that takes no more than fifteen minutes. Several readers wrote in with their own variations.',
-  'Upcoming: a live session on writing clear project updates (Tuesday, 17:00 UTC), a workshop on accessible design for forms (Thursday), and our monthly open office hours. Seats are limited, so reserve yours from the events page.',
-  'Member spotlight: this month we talked to a volunteer who runs a repair cafe every Saturday. In two years the group has fixed more than four hundred toasters, lamps and bicycles, and taught dozens of neighbours to do it themselves.',
-  'A quick reminder about your plan: it renews on the first of next month at the same price. Nothing changes unless you want it to. Invoices and receipts are always available from the billing section of your account.',
-  'You are receiving this email because you subscribed to the weekly digest. You can change how often we write, or unsubscribe with one click, from your preferences page. We never share your address with anyone.',
-];
-
-function messageFor(i: number): MessageInput {
-  const name = `Reader ${i}`;
-  const lines = [`Hello ${name},`, '', ...PARAGRAPHS.flatMap((p) => [wrap(p), '']), `Reference: digest-${i.toString(36)}-${(i * 7919) % 100000}`, '', 'The Example Weekly team', '', '--', 'Example Weekly, 12 Harbour Street, Springfield 4021', `Preferences: https://example.com/preferences?u=${(i * 2654435761) % 4294967296}`];
-  return {
-    from: 'Example Weekly <news@example.com>',
-    to: [`${name} <reader${i}@example.net>`],
-    subject: `Your weekly digest #${i}: new features, top articles and events`,
-    text: lines.join('\n'),
-  };
-}
-
-function wrap(text: string, width = 76): string {
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
-      out.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) out.push(line);
-  return out.join('\n');
-}
-
-// ---------------------------------------------------------------------------------------------
-// the sink child process
-
-interface SinkHandle {
-  port: number;
-  reset(): Promise<void>;
-  waitFor(count: number, timeoutMs: number): Promise<SinkCounters>;
-  stats(): Promise<SinkCounters>;
-  close(): Promise<void>;
-}
-
-async function startSinkProcess(): Promise<SinkHandle> {
-  const script = fileURLToPath(new URL('./sink.js', import.meta.url));
-  const child: ChildProcess = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
-  const listeners = new Set<(message: { type: string } & Record<string, unknown>) => void>();
-  child.on('message', (message: { type: string } & Record<string, unknown>) => {
-    for (const listener of [...listeners]) listener(message);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const next = <T>(type: string, timeoutMs = 10_000): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        listeners.delete(listener);
-        reject(new Error(`sink: no "${type}" within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const listener = (message: { type: string }) => {
-        if (message.type !== type) return;
-        clearTimeout(timer);
-        listeners.delete(listener);
-        resolve(message as T);
-      };
-      listeners.add(listener);
-      void exited.then(() => {
-        clearTimeout(timer);
-        if (listeners.delete(listener)) reject(new Error('sink: the process exited'));
-      });
-    });
-  const { port } = await next<{ port: number }>('listening');
-  return {
-    port,
-    async reset() {
-      const done = next('reset');
-      child.send({ type: 'reset' });
-      await done;
-    },
-    waitFor(count, timeoutMs) {
-      const done = next<SinkCounters>('reached', timeoutMs);
-      // Callers may give up on it (a failed run): its rejection must not surface as unhandled.
-      done.catch(() => undefined);
-      child.send({ type: 'wait', count });
-      return done;
-    },
-    async stats() {
-      const done = next<SinkCounters>('stats');
-      child.send({ type: 'stats' });
-      return done;
-    },
-    async close() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.send({ type: 'close' });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
