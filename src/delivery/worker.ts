@@ -92,13 +92,16 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
         continue;
       }
       let rows: RecipientRow[];
+      let attempts: Attempt[];
       try {
         await lanes.refresh();
-        const now = clock.now();
-        rows = await claimRecipients(store, { owner, limit: Math.min(room, config.worker.claimBatch), now, leaseMs: config.worker.leaseMs });
+        rows = await claimRecipients(store, { owner, limit: Math.min(room, config.worker.claimBatch), now: clock.now(), leaseMs: config.worker.leaseMs });
+        // A row of ours whose lease ran out while still in flight here is not started twice.
+        attempts = await loadAttempts(store, rows.filter((r) => !inFlight.has(r.id)));
       } catch (error) {
+        // Rows claimed before the error stay leased and are taken again when the lease ends.
         log.error({ err: error }, 'could not claim recipients; trying again shortly');
-        await clock.sleep(config.worker.pollMs, stopping.signal);
+        await pause(config.worker.pollMs);
         continue;
       }
       stats.claimed += rows.length;
@@ -107,9 +110,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
         await pause(config.worker.pollMs);
         continue;
       }
-      // A row of ours whose lease ran out while still in flight here is not started twice.
-      const fresh = rows.filter((r) => !inFlight.has(r.id));
-      for (const attempt of await loadAttempts(store, fresh)) start(attempt);
+      for (const attempt of attempts) start(attempt);
     }
   }
 
@@ -209,6 +210,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
 /** Reads the claimed rows' messages and content, and groups recipients by message. */
 async function loadAttempts(store: Store, rows: RecipientRow[]): Promise<Attempt[]> {
   const ids = [...new Set(rows.map((r) => r.message_id))];
+  if (ids.length === 0) return [];
   const messages = await store.db.selectFrom('messages').selectAll().where('id', 'in', ids).execute();
   const contents = await store.db.selectFrom('message_contents').selectAll().where('message_id', 'in', ids).execute();
   const raw = new Map(contents.map((c) => [c.message_id, c.raw]));
