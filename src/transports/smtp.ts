@@ -21,6 +21,8 @@ export interface SmtpTransportOptions extends SessionOptions {
   takePermit?: TakePermit;
   /** Messages per session before it is closed and a fresh one opened. */
   maxMessagesPerSession?: number;
+  /** Age after which a session is not reused (Postfix's connection reuse time limit is 300 s). */
+  maxSessionAgeMs?: number;
   /** Idle sessions are closed after this long. */
   idleMs?: number;
 }
@@ -28,13 +30,15 @@ export interface SmtpTransportOptions extends SessionOptions {
 interface Session {
   connection: SMTPConnection;
   givePermit: () => void;
+  openedAt: number;
   messages: number;
   idleTimer: NodeJS.Timeout | null;
   closed: Promise<void>;
 }
 
 export function createSmtpTransport(server: OutgoingServer, secrets: ServerSecrets, options: SmtpTransportOptions): Transport {
-  const maxMessages = options.maxMessagesPerSession ?? 100;
+  const maxMessages = options.maxMessagesPerSession ?? 1000;
+  const maxAgeMs = options.maxSessionAgeMs ?? 300_000;
   const idleMs = options.idleMs ?? 5_000;
   const idle: Session[] = [];
   const waiters: Array<() => void> = [];
@@ -98,7 +102,7 @@ export function createSmtpTransport(server: OutgoingServer, secrets: ServerSecre
   }
 
   function track(connection: SMTPConnection, givePermit: () => void): Session {
-    const session: Session = { connection, givePermit, messages: 0, idleTimer: null, closed: Promise.resolve() };
+    const session: Session = { connection, givePermit, openedAt: Date.now(), messages: 0, idleTimer: null, closed: Promise.resolve() };
     session.closed = socketClosed(connection).then(() => {
       // Also when the server ends an idle session by itself: it must not be handed out again.
       const index = idle.indexOf(session);
@@ -122,7 +126,7 @@ export function createSmtpTransport(server: OutgoingServer, secrets: ServerSecre
   }
 
   function release(session: Session): void {
-    if (shuttingDown || session.messages >= maxMessages) return retire(session, true);
+    if (shuttingDown || session.messages >= maxMessages || Date.now() - session.openedAt >= maxAgeMs) return retire(session, true);
     session.idleTimer = setTimeout(() => retire(session, true), idleMs);
     session.idleTimer.unref();
     idle.push(session);
