@@ -11,17 +11,9 @@
  */
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo, Socket } from 'node:net';
+import type { SinkCounters } from './sink-process.js';
 
-interface Counters {
-  messages: number;
-  recipients: number;
-  bytes: number;
-  sessions: number;
-  firstAt: number | null;
-  lastAt: number | null;
-  /** CPU time (user + system) this sink process used since the last reset. */
-  cpuMs: number;
-}
+type Counters = SinkCounters;
 
 type ParentMessage = { type: 'reset' } | { type: 'wait'; count: number } | { type: 'stats' } | { type: 'close' };
 
