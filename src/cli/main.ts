@@ -7,6 +7,7 @@ import { serverCommands } from './server-commands.js';
 import { settingsCommands } from './settings-commands.js';
 import { sendCommand } from './send-command.js';
 import { queueCommands } from './queue-commands.js';
+import { userCommands, apiKeyCommands } from './user-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('postroom')
@@ -16,7 +17,7 @@ export function buildProgram(): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
     .showHelpAfterError(false)
     .exitOverride();
-  for (const command of [...runCommands(), serverCommands(), settingsCommands(), sendCommand(), queueCommands()]) {
+  for (const command of [...runCommands(), serverCommands(), settingsCommands(), sendCommand(), queueCommands(), userCommands(), apiKeyCommands()]) {
     program.addCommand(command);
   }
   // Every subcommand reports usage errors as one line and exits non-zero.

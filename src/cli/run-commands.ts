@@ -2,6 +2,9 @@ import { Command } from 'commander';
 import { startWorker } from '../delivery/index.js';
 import { ensureSandboxServer, listServers } from '../servers/index.js';
 import { migrateToLatest } from '../store/index.js';
+import { ensureFirstAdmin } from '../users/index.js';
+import { buildHttpApp } from '../http/index.js';
+import { InputError } from '../lib/input-error.js';
 import { withApp } from './context.js';
 import type { App } from '../app/open-app.js';
 import type { Output } from './output.js';
@@ -30,21 +33,39 @@ async function runWorker(app: App, out: Output, exitWhenIdle: boolean): Promise<
 
 export function runCommands(): Command[] {
   const serve = new Command('serve')
-    .description('run Postroom: delivery workers (the HTTP API and SMTP listeners join in later versions)')
-    .action(async (_flags: unknown, command: Command) =>
+    .description('run Postroom: the HTTP API and the delivery workers')
+    .option('--http <host:port>', 'where the HTTP API listens', '127.0.0.1:8025')
+    .action(async (flags: { http: string }, command: Command) =>
       withApp(command, async (app, out) => {
+        const listen = parseListen('--http', flags.http);
         const sandbox = await ensureSandboxServer(app);
         const servers = await listServers(app.store);
+        const admin = await ensureFirstAdmin(app);
+        const http = await buildHttpApp(app);
+        await http.listen(listen);
+        const bound = http.server.address();
+        const url = typeof bound === 'object' && bound ? `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}` : `http://${listen.host}:${listen.port}`;
         if (!out.json) {
           process.stdout.write(
             `Postroom is running on ${app.store.description}\n` +
               (sandbox ? `Created the "Sandbox" server: it keeps mail locally until you add a real one (npx postroom server add …).\n` : '') +
               `Servers: ${servers.map((s) => `${s.name}${s.active ? '' : ' (inactive)'}`).join(', ')}\n` +
               `Send a message: npx postroom send --from you@example.com --to someone@example.org --subject Hi --text Hello\n` +
+              `HTTP API: ${url}/api/v1 (OpenAPI: ${url}/api/v1/openapi.json)\n` +
+              (admin
+                ? `Created the admin user ${admin.user.email} with the one-time password ${admin.password}\n` +
+                  `  (shown once; create an API key with: npx postroom apikey create --user ${admin.user.email})\n`
+                : '') +
               `Press Ctrl-C to stop.\n`,
           );
+        } else if (admin) {
+          out.print({ admin: admin.user.email, password: admin.password }, () => '');
         }
-        await runWorker(app, out, false);
+        try {
+          await runWorker(app, out, false);
+        } finally {
+          await http.close();
+        }
       }),
     );
 
@@ -66,4 +87,11 @@ export function runCommands(): Command[] {
     ),
   );
   return [serve, worker, migrate];
+}
+
+function parseListen(flag: string, value: string): { host: string; port: number } {
+  const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port < 0 || port > 65535) throw new InputError(flag, `expected HOST:PORT, got "${value}"`);
+  return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
 }

@@ -1,4 +1,5 @@
-import type { Store } from '../store/index.js';
+import type { Transaction } from 'kysely';
+import type { Store, Database } from '../store/index.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { InputError } from '../lib/input-error.js';
@@ -14,9 +15,19 @@ export interface EnqueueContext {
   lifetimeMs: number;
 }
 
+export interface EnqueueOptions {
+  /** The user sending (null: the command line or the system). */
+  userId?: string | null;
+  /**
+   * A caller's key for this request: a second enqueue with the same key (for the same user)
+   * stores nothing and returns the first message's id.
+   */
+  idempotencyKey?: string;
+}
+
 /** Validates, composes and stores one message; resolves only after the transaction committed. */
-export async function enqueueMessage(ctx: EnqueueContext, input: unknown): Promise<string> {
-  const [id] = await enqueueMessages(ctx, [input]);
+export async function enqueueMessage(ctx: EnqueueContext, input: unknown, options: EnqueueOptions = {}): Promise<string> {
+  const [id] = await enqueueMessages(ctx, [input], options);
   return id!;
 }
 
@@ -24,7 +35,8 @@ export async function enqueueMessage(ctx: EnqueueContext, input: unknown): Promi
  * Stores messages, their content, recipients and `queued` events in one transaction: either all
  * of them are in the spool when this resolves, or none is.
  */
-export async function enqueueMessages(ctx: EnqueueContext, inputs: unknown[]): Promise<string[]> {
+export async function enqueueMessages(ctx: EnqueueContext, inputs: unknown[], options: EnqueueOptions = {}): Promise<string[]> {
+  if (options.idempotencyKey !== undefined && inputs.length !== 1) throw new InputError('Idempotency-Key', 'applies to one message at a time');
   const messages: ValidMessage[] = inputs.map((input, i) => {
     try {
       return validateMessage(input);
@@ -45,7 +57,11 @@ export async function enqueueMessages(ctx: EnqueueContext, inputs: unknown[]): P
     }),
   );
 
-  await ctx.store.db.transaction().execute(async (trx) => {
+  return ctx.store.db.transaction().execute(async (trx) => {
+    if (options.idempotencyKey !== undefined) {
+      const first = await claimIdempotencyKey(trx, options.userId ?? '', options.idempotencyKey, rows[0]!.id, now);
+      if (first !== rows[0]!.id) return [first];
+    }
     const events: NewEvent[] = [];
     for (let i = 0; i < rows.length; i += 200) {
       const chunk = rows.slice(i, i + 200);
@@ -67,6 +83,9 @@ export async function enqueueMessages(ctx: EnqueueContext, inputs: unknown[]): P
             created_at: now,
             updated_at: now,
             expires_at: now + ctx.lifetimeMs,
+            user_id: options.userId ?? null,
+            tags: JSON.stringify(message.tags),
+            metadata: JSON.stringify(message.metadata),
           })),
         )
         .execute();
@@ -96,8 +115,32 @@ export async function enqueueMessages(ctx: EnqueueContext, inputs: unknown[]): P
       }
     }
     await recordEvents(trx, events, now);
+    return rows.map((r) => r.id);
   });
-  return rows.map((r) => r.id);
+}
+
+/**
+ * Records `key` as naming `messageId`, or returns the message it already names. Under PostgreSQL a
+ * concurrent request with the same key waits on the unique index until the first one commits.
+ */
+async function claimIdempotencyKey(trx: Transaction<Database>, userId: string, key: string, messageId: string, now: number): Promise<string> {
+  if (key.length < 1 || key.length > 200 || /[\u0000-\u001f\u007f]/.test(key)) {
+    throw new InputError('Idempotency-Key', 'must be 1 to 200 printable characters');
+  }
+  const inserted = await trx
+    .insertInto('idempotency_keys')
+    .values({ user_id: userId, key, message_id: messageId, created_at: now })
+    .onConflict((oc) => oc.columns(['user_id', 'key']).doNothing())
+    .returning('message_id')
+    .executeTakeFirst();
+  if (inserted) return messageId;
+  const existing = await trx
+    .selectFrom('idempotency_keys')
+    .select('message_id')
+    .where('user_id', '=', userId)
+    .where('key', '=', key)
+    .executeTakeFirstOrThrow();
+  return existing.message_id;
 }
 
 async function resolveServerNames(store: Store, messages: ValidMessage[]): Promise<Map<string, string>> {

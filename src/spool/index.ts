@@ -1,4 +1,4 @@
-export { enqueueMessage, enqueueMessages, type EnqueueContext } from './enqueue-message.js';
+export { enqueueMessage, enqueueMessages, type EnqueueContext, type EnqueueOptions } from './enqueue-message.js';
 export { validateMessage, messageInputSchema, type MessageInput, type ValidMessage } from './message-input.js';
 export { parseMailbox, isValidAddress, domainOf, formatMailbox, type Mailbox } from './addresses.js';
 export { claimRecipients, renewLeases, type ClaimOptions } from './claim-recipients.js';
@@ -8,3 +8,4 @@ export { getMessage, getRawMessage, listMessages, countMessagesByStatus, type Me
 export { retryDelay, serverBackoff } from './backoff.js';
 export { recordEvents, type NewEvent } from './events.js';
 export type { Outcome, OutcomeKind } from './outcome.js';
+export { messageView, type MessageView } from './message-view.js';

@@ -46,6 +46,11 @@ export const messageInputSchema = z
     attachments: z.array(attachment).default([]),
     headers: z.record(z.string(), singleLine.max(4000)).default({}),
     server: z.string().min(1).optional(),
+    tags: z.array(singleLine.min(1).max(100)).max(20).default([]),
+    metadata: z
+      .record(singleLine.min(1).max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]))
+      .refine((m) => Object.keys(m).length <= 50, 'at most 50 keys')
+      .default({}),
   })
   .superRefine((m, ctx) => {
     if (m.to.length + m.cc.length + m.bcc.length === 0) {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Store, MessageRow, RecipientRow, EventRow, MessageStatus } from '../store/index.js';
 import { InputError } from '../lib/input-error.js';
 
@@ -41,6 +42,16 @@ export interface ListOptions {
   limit?: number;
   /** Return messages older than this id (ids sort by creation time). */
   before?: string | undefined;
+  /** Only messages this user sent. */
+  userId?: string | undefined;
+  serverId?: string | undefined;
+  /** Messages with this envelope recipient (case-insensitive). */
+  recipient?: string | undefined;
+  tag?: string | undefined;
+  since?: number | undefined;
+  until?: number | undefined;
+  /** Text searched in the subject (case-insensitive). */
+  subject?: string | undefined;
 }
 
 export async function listMessages(store: Store, options: ListOptions = {}): Promise<Array<MessageRow & { server_name: string | null }>> {
@@ -53,7 +64,28 @@ export async function listMessages(store: Store, options: ListOptions = {}): Pro
     .limit(options.limit ?? 50);
   if (options.status) query = query.where('messages.status', '=', options.status);
   if (options.before) query = query.where('messages.id', '<', options.before);
+  if (options.userId) query = query.where('messages.user_id', '=', options.userId);
+  if (options.serverId) query = query.where('messages.server_id', '=', options.serverId);
+  if (options.since !== undefined) query = query.where('messages.created_at', '>=', options.since);
+  if (options.until !== undefined) query = query.where('messages.created_at', '<', options.until);
+  if (options.recipient) {
+    const address = options.recipient.toLowerCase();
+    query = query.where(({ exists, selectFrom }) =>
+      exists(selectFrom('recipients').select('recipients.id').whereRef('recipients.message_id', '=', 'messages.id').where(sql`lower(recipients.address)`, '=', address)),
+    );
+  }
+  // Tags are stored as a JSON array: a tag matches as its JSON string, quotes included.
+  if (options.tag) query = query.where(sql<boolean>`messages.tags like ${`%${likeEscape(JSON.stringify(options.tag))}%`} escape '!'`);
+  if (options.subject) {
+    const pattern = `%${likeEscape(options.subject)}%`;
+    query = store.dialect === 'postgres' ? query.where(sql<boolean>`messages.subject ilike ${pattern} escape '!'`) : query.where(sql<boolean>`messages.subject like ${pattern} escape '!'`);
+  }
   return query.execute();
+}
+
+/** Escapes LIKE's wildcards with `!`. */
+function likeEscape(text: string): string {
+  return text.replace(/[!%_]/g, (c) => `!${c}`);
 }
 
 export async function countMessagesByStatus(store: Store): Promise<Record<string, number>> {

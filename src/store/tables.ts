@@ -56,6 +56,12 @@ export interface MessagesTable {
   created_at: number;
   updated_at: number;
   expires_at: number;
+  /** The user who sent it (null: the command line or the system). */
+  user_id: string | null;
+  /** JSON array of strings. */
+  tags: string;
+  /** JSON object. */
+  metadata: string;
 }
 
 export interface MessageContentsTable {
@@ -111,6 +117,39 @@ export interface ServerSlotsTable {
   expires_at: number;
 }
 
+export type UserRole = 'admin' | 'sender';
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  role: UserRole;
+  /** scrypt: `scrypt$N$r$p$salt$hash`, salt and hash in base64. */
+  password_hash: string;
+  must_change_password: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** The first characters of the key, to tell keys apart; the key itself is never stored. */
+  prefix: string;
+  /** SHA-256 of the whole key, hex. */
+  hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  message_id: string;
+  created_at: number;
+}
+
 export interface Database {
   servers: ServersTable;
   settings: SettingsTable;
@@ -120,6 +159,9 @@ export interface Database {
   events: EventsTable;
   sandbox_messages: SandboxMessagesTable;
   server_slots: ServerSlotsTable;
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type ServerRow = Selectable<ServersTable>;
@@ -128,3 +170,5 @@ export type ServerRowUpdate = Updateable<ServersTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type RecipientRow = Selectable<RecipientsTable>;
 export type EventRow = Selectable<EventsTable>;
+export type UserRow = Selectable<UsersTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;

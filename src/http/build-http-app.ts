@@ -1,0 +1,64 @@
+/**
+ * The HTTP API: Fastify with zod schemas (which also produce the OpenAPI document), one error
+ * shape, API-key authentication, and one file per route under routes/.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { createKeyAuthenticator } from '../users/index.js';
+import { handleError, errorBody } from './api-error.js';
+import { authHook } from './auth.js';
+import type { HttpContext } from './context.js';
+import { postMessageRoute } from './routes/post-message.js';
+import { listMessagesRoute } from './routes/list-messages.js';
+import { getMessageRoute } from './routes/get-message.js';
+import { getMessageRawRoute } from './routes/get-message-raw.js';
+import { getMessageAttachmentRoute } from './routes/get-message-attachment.js';
+import { changeMessageRoutes } from './routes/change-message.js';
+
+export interface HttpOptions {
+  /** Largest request body accepted (default 30 MB); larger ones answer 413. */
+  bodyLimit?: number;
+}
+
+export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log.child({ component: 'http' }) as FastifyBaseLogger,
+    // One line per request would outweigh the work of most requests; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit ?? 30 * 1024 * 1024,
+    trustProxy: false,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('not_found', 'no such endpoint')));
+  app.decorateRequest('user', null);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Postroom API', version: '1' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: pr_…' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  const authenticate = createKeyAuthenticator(ctx.store, ctx.clock);
+  await app.register(
+    async (api) => {
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      await api.register(async (secured) => {
+        secured.addHook('onRequest', authHook(authenticate));
+        postMessageRoute(secured, ctx);
+        listMessagesRoute(secured, ctx);
+        getMessageRoute(secured, ctx);
+        getMessageRawRoute(secured, ctx);
+        getMessageAttachmentRoute(secured, ctx);
+        changeMessageRoutes(secured, ctx);
+      });
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

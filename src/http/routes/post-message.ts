@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { enqueueMessage } from '../../spool/index.js';
+import { InputError } from '../../lib/input-error.js';
+import { requireUser } from '../auth.js';
+import type { HttpContext } from '../context.js';
+
+const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}\s*$/;
+
+/** The request as documented in the OpenAPI file; the spool validates every value once more in depth. */
+export const messageBody = z.object({
+  from: z.string().describe('Sender: "Name <address>" or an address'),
+  to: z.array(z.string()).optional().describe('Recipients'),
+  cc: z.array(z.string()).optional(),
+  bcc: z.array(z.string()).optional(),
+  replyTo: z.string().optional(),
+  subject: z.string(),
+  text: z.string().optional(),
+  html: z.string().optional(),
+  attachments: z
+    .array(
+      z.object({
+        filename: z.string(),
+        contentType: z.string().optional(),
+        content: z.string().describe('The file, base64-encoded'),
+        contentId: z.string().optional().describe('For inline images referenced as cid: in the HTML'),
+      }),
+    )
+    .optional(),
+  headers: z.record(z.string(), z.string()).optional().describe('Custom headers'),
+  server: z.string().optional().describe('Send through this server (name or id) instead of routing by From'),
+  tags: z.array(z.string()).optional(),
+  metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+
+export function postMessageRoute(app: FastifyInstance, ctx: HttpContext): void {
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/messages',
+    {
+      schema: {
+        summary: 'Queue a message; answers 202 once it is committed to the spool',
+        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        body: messageBody,
+        response: { 202: z.object({ id: z.string() }) },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      const body = request.body;
+      const attachments = (body.attachments ?? []).map((a, i) => {
+        if (!BASE64.test(a.content)) throw new InputError(`attachments[${i}].content`, 'must be base64');
+        return { ...a, content: Buffer.from(a.content, 'base64') };
+      });
+      const idempotencyKey = request.headers['idempotency-key'];
+      const id = await enqueueMessage(
+        { store: ctx.store, clock: ctx.clock, lifetimeMs: ctx.config.retry.lifetimeMs },
+        { ...body, attachments },
+        { userId: user.id, ...(typeof idempotencyKey === 'string' ? { idempotencyKey } : {}) },
+      );
+      return reply.code(202).send({ id });
+    },
+  );
+}
