@@ -12,13 +12,10 @@
  *
  * The sink runs in a child process (bench/sink.ts) so it has a core of its own.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import nodemailer from 'nodemailer';
-import pg from 'pg';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config/index.js';
 import { openApp, type App } from '../src/app/open-app.js';
@@ -27,6 +24,7 @@ import { enqueueMessage, enqueueMessages, type MessageInput } from '../src/spool
 import { startWorker } from '../src/delivery/index.js';
 import { messageFor } from './messages.js';
 import { startSinkProcess, type SinkHandle } from './sink-process.js';
+import { createBenchDatabase } from './bench-database.js';
 
 const ENQUEUE_BATCH = 500;
 const SINGLE_SAMPLE = 500;
@@ -89,50 +87,6 @@ function say(line: string): void {
  */
 function mark(phase: string): void {
   if (process.env.BENCH_MARKS === '1') process.stderr.write(`mark ${phase} ${process.hrtime.bigint() / 1000n}\n`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// database: SQLite in a temp directory, or a fresh PostgreSQL database next to DATABASE_URL
-
-interface BenchDatabase {
-  dataDir: string;
-  databaseUrl: string | undefined;
-  description: string;
-  drop(): Promise<void>;
-}
-
-async function createDatabase(): Promise<BenchDatabase> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'postroom-bench-'));
-  const removeDir = async () => rmSync(dataDir, { recursive: true, force: true });
-  const url = process.env.DATABASE_URL;
-  if (!url) return { dataDir, databaseUrl: undefined, description: 'sqlite (temp directory)', drop: removeDir };
-  if (!/^postgres(ql)?:\/\//.test(url)) return { dataDir, databaseUrl: url, description: url, drop: removeDir };
-
-  const name = `postroom_bench_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const fresh = new URL(url);
-  fresh.pathname = `/${name}`;
-  return {
-    dataDir,
-    databaseUrl: fresh.toString(),
-    description: `postgres (fresh database ${name})`,
-    async drop() {
-      await removeDir();
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,7 +207,7 @@ async function runNodemailer(sink: SinkHandle, inputs: MessageInput[], results: 
 
 async function main(): Promise<void> {
   const inputs = Array.from({ length: N }, (_, i) => messageFor(i));
-  const database = await createDatabase();
+  const database = await createBenchDatabase();
   const results: Results = { messages: N, database: database.description, messageBytes: 0 };
   const loadBefore = loadavg()[0]!;
   const sink = await startSinkProcess();

@@ -31,11 +31,26 @@ async function runWorker(app: App, out: Output, exitWhenIdle: boolean): Promise<
   out.print({ stopped: true, ...stats }, () => `stopped after recording ${stats.recorded} outcome(s)`);
 }
 
+/** Resolves on the first SIGINT or SIGTERM. */
+function untilSignal(app: App): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      app.log.info({ signal }, 'stopping');
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
 export function runCommands(): Command[] {
   const serve = new Command('serve')
     .description('run Postroom: the HTTP API and the delivery workers')
     .option('--http <host:port>', 'where the HTTP API listens', '127.0.0.1:8025')
-    .action(async (flags: { http: string }, command: Command) =>
+    .option('--no-workers', 'serve the API only; `postroom worker` processes deliver')
+    .action(async (flags: { http: string; workers: boolean }, command: Command) =>
       withApp(command, async (app, out) => {
         const listen = parseListen('--http', flags.http);
         const sandbox = await ensureSandboxServer(app);
@@ -62,7 +77,8 @@ export function runCommands(): Command[] {
           out.print({ admin: admin.user.email, password: admin.password }, () => '');
         }
         try {
-          await runWorker(app, out, false);
+          if (flags.workers) await runWorker(app, out, false);
+          else await untilSignal(app);
         } finally {
           await http.close();
         }

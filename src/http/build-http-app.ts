@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import fastifySwagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createKeyAuthenticator } from '../users/index.js';
+import { createGroupEnqueuer } from '../spool/index.js';
 import { handleError, errorBody } from './api-error.js';
 import { authHook } from './auth.js';
 import type { HttpContext } from './context.js';
@@ -45,12 +46,15 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
   });
 
   const authenticate = createKeyAuthenticator(ctx.store, ctx.clock);
+  const enqueuer = createGroupEnqueuer({ store: ctx.store, clock: ctx.clock, lifetimeMs: ctx.config.retry.lifetimeMs });
+  // A request whose client went away still finishes writing before the database closes.
+  app.addHook('onClose', () => enqueuer.drain());
   await app.register(
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(async (secured) => {
         secured.addHook('onRequest', authHook(authenticate));
-        postMessageRoute(secured, ctx);
+        postMessageRoute(secured, enqueuer);
         listMessagesRoute(secured, ctx);
         getMessageRoute(secured, ctx);
         getMessageRawRoute(secured, ctx);

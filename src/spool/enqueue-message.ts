@@ -3,7 +3,7 @@ import type { Store, Database } from '../store/index.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { InputError } from '../lib/input-error.js';
-import { composeMessage, headerList } from './compose-message.js';
+import { composeMessage, headerList, type ComposedMessage } from './compose-message.js';
 import { formatMailbox } from './addresses.js';
 import { validateMessage, type ValidMessage } from './message-input.js';
 import { recordEvents, type NewEvent } from './events.js';
@@ -36,7 +36,32 @@ export async function enqueueMessage(ctx: EnqueueContext, input: unknown, option
  * of them are in the spool when this resolves, or none is.
  */
 export async function enqueueMessages(ctx: EnqueueContext, inputs: unknown[], options: EnqueueOptions = {}): Promise<string[]> {
-  if (options.idempotencyKey !== undefined && inputs.length !== 1) throw new InputError('Idempotency-Key', 'applies to one message at a time');
+  const prepared = await prepareMessages(ctx, inputs, options);
+  return ctx.store.db.transaction().execute((trx) => writePrepared(trx, prepared));
+}
+
+/** Messages validated and composed, ready to be written: everything that may fail on bad input is done. */
+export interface PreparedMessages {
+  rows: PreparedMessage[];
+  options: EnqueueOptions;
+  now: number;
+}
+
+export interface PreparedMessage {
+  id: string;
+  message: ValidMessage;
+  composed: ComposedMessage;
+  userId: string | null;
+  createdAt: number;
+  expiresAt: number;
+  requestedServerId: string | null;
+}
+
+export async function prepareMessages(ctx: EnqueueContext, inputs: unknown[], options: EnqueueOptions = {}): Promise<PreparedMessages> {
+  if (options.idempotencyKey !== undefined) {
+    if (inputs.length !== 1) throw new InputError('Idempotency-Key', 'applies to one message at a time');
+    checkIdempotencyKey(options.idempotencyKey);
+  }
   const messages: ValidMessage[] = inputs.map((input, i) => {
     try {
       return validateMessage(input);
@@ -48,75 +73,90 @@ export async function enqueueMessages(ctx: EnqueueContext, inputs: unknown[], op
   const serverIds = await resolveServerNames(ctx.store, messages);
   const now = ctx.clock.now();
   const date = new Date(now);
-
   const rows = await Promise.all(
-    messages.map(async (message) => {
+    messages.map(async (message): Promise<PreparedMessage> => {
       const id = newId('msg', now);
-      const composed = await composeMessage(message, id, date);
-      return { id, message, composed };
+      return {
+        id,
+        message,
+        composed: await composeMessage(message, id, date),
+        userId: options.userId ?? null,
+        createdAt: now,
+        expiresAt: now + ctx.lifetimeMs,
+        requestedServerId: message.server ? (serverIds.get(message.server) ?? null) : null,
+      };
     }),
   );
+  return { rows, options, now };
+}
 
-  return ctx.store.db.transaction().execute(async (trx) => {
-    if (options.idempotencyKey !== undefined) {
-      const first = await claimIdempotencyKey(trx, options.userId ?? '', options.idempotencyKey, rows[0]!.id, now);
-      if (first !== rows[0]!.id) return [first];
-    }
-    const events: NewEvent[] = [];
-    for (let i = 0; i < rows.length; i += 200) {
-      const chunk = rows.slice(i, i + 200);
-      await trx
-        .insertInto('messages')
-        .values(
-          chunk.map(({ id, message, composed }) => ({
-            id,
-            status: 'queued' as const,
-            from_address: message.from.address,
-            from_header: formatMailbox(message.from),
-            reply_to: message.replyTo ? formatMailbox(message.replyTo) : null,
-            to_header: headerList(message.to),
-            subject: message.subject,
-            requested_server_id: message.server ? (serverIds.get(message.server) ?? null) : null,
-            server_id: null,
-            message_id_header: composed.messageIdHeader,
-            size: composed.raw.length,
-            created_at: now,
-            updated_at: now,
-            expires_at: now + ctx.lifetimeMs,
-            user_id: options.userId ?? null,
-            tags: JSON.stringify(message.tags),
-            metadata: JSON.stringify(message.metadata),
-          })),
-        )
-        .execute();
-      await trx
-        .insertInto('message_contents')
-        .values(chunk.map(({ id, composed }) => ({ message_id: id, raw: composed.raw })))
-        .execute();
-      const recipients = chunk.flatMap(({ id, composed }) =>
-        composed.recipients.map((r) => ({
-          id: newId('rcp', now),
-          message_id: id,
-          address: r.address,
-          kind: r.kind,
+/** Writes prepared messages inside the caller's transaction; returns their ids (or, for a repeated idempotency key, the first message's id). */
+export async function writePrepared(trx: Transaction<Database>, prepared: PreparedMessages): Promise<string[]> {
+  const { rows, options, now } = prepared;
+  if (options.idempotencyKey !== undefined) {
+    const first = await claimIdempotencyKey(trx, options.userId ?? '', options.idempotencyKey, rows[0]!.id, now);
+    if (first !== rows[0]!.id) return [first];
+  }
+  const events: NewEvent[] = [];
+  for (let i = 0; i < rows.length; i += 200) {
+    const chunk = rows.slice(i, i + 200);
+    await trx
+      .insertInto('messages')
+      .values(
+        chunk.map(({ id, message, composed, userId, createdAt, expiresAt, requestedServerId }) => ({
+          id,
           status: 'queued' as const,
-          attempts: 0,
-          next_attempt_at: now,
-          lease_owner: null,
+          from_address: message.from.address,
+          from_header: formatMailbox(message.from),
+          reply_to: message.replyTo ? formatMailbox(message.replyTo) : null,
+          to_header: headerList(message.to),
+          subject: message.subject,
+          requested_server_id: requestedServerId,
           server_id: null,
-          updated_at: now,
+          message_id_header: composed.messageIdHeader,
+          size: composed.raw.length,
+          created_at: createdAt,
+          updated_at: createdAt,
+          expires_at: expiresAt,
+          user_id: userId,
+          tags: JSON.stringify(message.tags),
+          metadata: JSON.stringify(message.metadata),
         })),
-      );
-      for (let j = 0; j < recipients.length; j += 500) {
-        await trx.insertInto('recipients').values(recipients.slice(j, j + 500)).execute();
-      }
-      for (const { id, composed } of chunk) {
-        events.push({ messageId: id, type: 'queued', detail: `${composed.recipients.length} recipient(s), ${composed.raw.length} bytes` });
-      }
+      )
+      .execute();
+    await trx
+      .insertInto('message_contents')
+      .values(chunk.map(({ id, composed }) => ({ message_id: id, raw: composed.raw })))
+      .execute();
+    const recipients = chunk.flatMap(({ id, composed }) =>
+      composed.recipients.map((r) => ({
+        id: newId('rcp', now),
+        message_id: id,
+        address: r.address,
+        kind: r.kind,
+        status: 'queued' as const,
+        attempts: 0,
+        next_attempt_at: now,
+        lease_owner: null,
+        server_id: null,
+        updated_at: now,
+      })),
+    );
+    for (let j = 0; j < recipients.length; j += 500) {
+      await trx.insertInto('recipients').values(recipients.slice(j, j + 500)).execute();
     }
-    await recordEvents(trx, events, now);
-    return rows.map((r) => r.id);
-  });
+    for (const { id, composed } of chunk) {
+      events.push({ messageId: id, type: 'queued', detail: `${composed.recipients.length} recipient(s), ${composed.raw.length} bytes` });
+    }
+  }
+  await recordEvents(trx, events, now);
+  return rows.map((r) => r.id);
+}
+
+function checkIdempotencyKey(key: string): void {
+  if (key.length < 1 || key.length > 200 || /[\u0000-\u001f\u007f]/.test(key)) {
+    throw new InputError('Idempotency-Key', 'must be 1 to 200 printable characters');
+  }
 }
 
 /**
@@ -124,9 +164,6 @@ export async function enqueueMessages(ctx: EnqueueContext, inputs: unknown[], op
  * concurrent request with the same key waits on the unique index until the first one commits.
  */
 async function claimIdempotencyKey(trx: Transaction<Database>, userId: string, key: string, messageId: string, now: number): Promise<string> {
-  if (key.length < 1 || key.length > 200 || /[\u0000-\u001f\u007f]/.test(key)) {
-    throw new InputError('Idempotency-Key', 'must be 1 to 200 printable characters');
-  }
   const inserted = await trx
     .insertInto('idempotency_keys')
     .values({ user_id: userId, key, message_id: messageId, created_at: now })

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { enqueueMessage } from '../../spool/index.js';
+import type { GroupEnqueuer } from '../../spool/index.js';
 import { InputError } from '../../lib/input-error.js';
 import { requireUser } from '../auth.js';
-import type { HttpContext } from '../context.js';
 
 const BASE64 = /^[A-Za-z0-9+/\r\n]*={0,2}\s*$/;
 
@@ -34,7 +33,7 @@ export const messageBody = z.object({
   metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
 });
 
-export function postMessageRoute(app: FastifyInstance, ctx: HttpContext): void {
+export function postMessageRoute(app: FastifyInstance, enqueuer: GroupEnqueuer): void {
   app.withTypeProvider<ZodTypeProvider>().post(
     '/messages',
     {
@@ -53,8 +52,8 @@ export function postMessageRoute(app: FastifyInstance, ctx: HttpContext): void {
         return { ...a, content: Buffer.from(a.content, 'base64') };
       });
       const idempotencyKey = request.headers['idempotency-key'];
-      const id = await enqueueMessage(
-        { store: ctx.store, clock: ctx.clock, lifetimeMs: ctx.config.retry.lifetimeMs },
+      // Requests arriving together share one commit; each answer still waits for its own.
+      const id = await enqueuer.enqueue(
         { ...body, attachments },
         { userId: user.id, ...(typeof idempotencyKey === 'string' ? { idempotencyKey } : {}) },
       );
