@@ -16,6 +16,8 @@ import { getMessageRoute } from './routes/get-message.js';
 import { getMessageRawRoute } from './routes/get-message-raw.js';
 import { getMessageAttachmentRoute } from './routes/get-message-attachment.js';
 import { changeMessageRoutes } from './routes/change-message.js';
+import { listEventsRoute } from './routes/list-events.js';
+import { streamEventsRoute } from './routes/stream-events.js';
 
 export interface HttpOptions {
   /** Largest request body accepted (default 30 MB); larger ones answer 413. */
@@ -47,7 +49,9 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
 
   const authenticate = createKeyAuthenticator(ctx.store, ctx.clock);
   const enqueuer = createGroupEnqueuer({ store: ctx.store, clock: ctx.clock, lifetimeMs: ctx.config.retry.lifetimeMs });
-  // A request whose client went away still finishes writing before the database closes.
+  const closing = new AbortController();
+  // Live streams end and requests whose client went away finish writing before the database closes.
+  app.addHook('preClose', () => closing.abort());
   app.addHook('onClose', () => enqueuer.drain());
   await app.register(
     async (api) => {
@@ -60,6 +64,8 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
         getMessageRawRoute(secured, ctx);
         getMessageAttachmentRoute(secured, ctx);
         changeMessageRoutes(secured, ctx);
+        listEventsRoute(secured, ctx);
+        streamEventsRoute(secured, ctx, closing.signal);
       });
     },
     { prefix: '/api/v1' },

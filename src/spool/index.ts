@@ -10,3 +10,4 @@ export { retryDelay, serverBackoff } from './backoff.js';
 export { recordEvents, type NewEvent } from './events.js';
 export type { Outcome, OutcomeKind } from './outcome.js';
 export { messageView, type MessageView } from './message-view.js';
+export { listEvents, eventView, type EventFilter, type EventWithServer } from './read-events.js';
