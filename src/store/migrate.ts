@@ -2,6 +2,7 @@ import { Migrator, type Migration, type MigrationProvider, type Kysely } from 'k
 import * as spool from './migrations/0001-spool.js';
 import * as serverSlots from './migrations/0002-server-slots.js';
 import * as users from './migrations/0003-users.js';
+import * as sessions from './migrations/0004-sessions.js';
 import type { Database } from './tables.js';
 
 /** Migrations are listed here rather than read from a folder, so the built package needs no file lookups. */
@@ -9,6 +10,7 @@ const migrations: Record<string, Migration> = {
   '0001-spool': spool,
   '0002-server-slots': serverSlots,
   '0003-users': users,
+  '0004-sessions': sessions,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -150,6 +150,16 @@ export interface IdempotencyKeysTable {
   created_at: number;
 }
 
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  /** SHA-256 of the cookie's token, hex. */
+  token_hash: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   servers: ServersTable;
   settings: SettingsTable;
@@ -162,6 +172,7 @@ export interface Database {
   users: UsersTable;
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
+  sessions: SessionsTable;
 }
 
 export type ServerRow = Selectable<ServersTable>;
