@@ -5,7 +5,8 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { createKeyAuthenticator } from '../users/index.js';
+import { createKeyAuthenticator, findSession } from '../users/index.js';
+import fastifyCookie from '@fastify/cookie';
 import { createGroupEnqueuer } from '../spool/index.js';
 import { handleError, errorBody } from './api-error.js';
 import { authHook } from './auth.js';
@@ -18,6 +19,7 @@ import { getMessageAttachmentRoute } from './routes/get-message-attachment.js';
 import { changeMessageRoutes } from './routes/change-message.js';
 import { listEventsRoute } from './routes/list-events.js';
 import { streamEventsRoute } from './routes/stream-events.js';
+import { loginRoute, sessionRoutes } from './routes/session.js';
 
 export interface HttpOptions {
   /** Largest request body accepted (default 30 MB); larger ones answer 413. */
@@ -37,6 +39,8 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('not_found', 'no such endpoint')));
   app.decorateRequest('user', null);
+  app.decorateRequest('session', null);
+  await app.register(fastifyCookie);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -47,7 +51,7 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
     transform: jsonSchemaTransform,
   });
 
-  const authenticate = createKeyAuthenticator(ctx.store, ctx.clock);
+  const authenticators = { apiKey: createKeyAuthenticator(ctx.store, ctx.clock), session: (token: string) => findSession(ctx, token) };
   const enqueuer = createGroupEnqueuer({ store: ctx.store, clock: ctx.clock, lifetimeMs: ctx.config.retry.lifetimeMs });
   const closing = new AbortController();
   // Live streams end and requests whose client went away finish writing before the database closes.
@@ -56,8 +60,10 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
   await app.register(
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      loginRoute(api, ctx);
       await api.register(async (secured) => {
-        secured.addHook('onRequest', authHook(authenticate));
+        secured.addHook('onRequest', authHook(authenticators));
+        sessionRoutes(secured, ctx);
         postMessageRoute(secured, enqueuer);
         listMessagesRoute(secured, ctx);
         getMessageRoute(secured, ctx);

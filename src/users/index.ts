@@ -1,3 +1,4 @@
-export { createUser, findUser, listUsers, checkLogin, ensureFirstAdmin, userFromRow, type User, type UsersContext } from './manage-users.js';
+export { createUser, findUser, listUsers, checkLogin, ensureFirstAdmin, changePassword, userFromRow, type User, type UsersContext } from './manage-users.js';
+export { createSession, findSession, endSession, endOtherSessions, SESSION_LIFETIME_MS, type Session } from './sessions.js';
 export { createApiKey, listApiKeys, revokeApiKey, createKeyAuthenticator, type ApiKeyView } from './api-keys.js';
 export { hashPassword, verifyPassword, generatePassword } from './passwords.js';

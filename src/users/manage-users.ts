@@ -89,3 +89,17 @@ export async function ensureFirstAdmin(ctx: UsersContext, email = 'admin@postroo
   const user = await createUser(ctx, { email, role: 'admin', password, mustChangePassword: true });
   return { user, password };
 }
+
+/** Changes a user's password after checking the current one; clears "must change password". */
+export async function changePassword(ctx: UsersContext, userId: string, currentPassword: string, newPassword: string): Promise<void> {
+  const row = await ctx.store.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+  if (!row || !(await verifyPassword(currentPassword, row.password_hash))) throw new InputError('currentPassword', 'is not the current password');
+  const parsed = newUserSchema.shape.password.safeParse(newPassword);
+  if (!parsed.success) throw new InputError('newPassword', parsed.error.issues[0]?.message ?? 'invalid');
+  if (newPassword === currentPassword) throw new InputError('newPassword', 'must differ from the current password');
+  await ctx.store.db
+    .updateTable('users')
+    .set({ password_hash: await hashPassword(newPassword), must_change_password: 0, updated_at: ctx.clock.now() })
+    .where('id', '=', userId)
+    .execute();
+}
