@@ -43,7 +43,7 @@ async function freePort(): Promise<number> {
 
 async function main(): Promise<void> {
   const database = await createBenchDatabase();
-  const env = { ...process.env, POSTROOM_DATA_DIR: database.dataDir, POSTROOM_SECRET_KEY: SECRET, POSTROOM_LOG_LEVEL: 'warn', ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}) };
+  const env = { ...process.env, POSTROOM_DATA_DIR: database.dataDir, POSTROOM_SECRET_KEY: SECRET, POSTROOM_LOG_LEVEL: 'warn', POSTROOM_API_RATE_LIMIT: '100000000', ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}) };
   const config = loadConfig({ dataDir: database.dataDir, databaseUrl: database.databaseUrl }, { POSTROOM_SECRET_KEY: SECRET });
   const app = await openApp(config, { log: pino({ level: 'silent' }) });
   const user = await createUser(app, { email: 'bench@example.com', role: 'sender', password: 'correct horse battery staple' });

@@ -23,6 +23,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
       maxInFlight: env.POSTROOM_MAX_IN_FLIGHT,
       pollMs: env.POSTROOM_POLL_MS,
     },
+    api: {
+      rateLimitPerMinute: env.POSTROOM_API_RATE_LIMIT,
+      bodyLimitBytes: env.POSTROOM_API_BODY_LIMIT,
+    },
     retry: {
       firstDelayMs: env.POSTROOM_RETRY_FIRST_MS,
       maxDelayMs: env.POSTROOM_RETRY_MAX_MS,

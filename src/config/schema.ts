@@ -27,6 +27,12 @@ export const configSchema = z.object({
       defaultMaxConcurrent: positiveInt.default(5).describe('Sessions per server when the server sets no limit.'),
     })
     .prefault({}),
+  api: z
+    .object({
+      rateLimitPerMinute: positiveInt.default(60_000).describe('Requests per minute one API key (or one login session) may make; more answer 429 with Retry-After (env POSTROOM_API_RATE_LIMIT).'),
+      bodyLimitBytes: positiveInt.default(30 * 1024 * 1024).describe('Largest request body; larger ones answer 413 (env POSTROOM_API_BODY_LIMIT).'),
+    })
+    .prefault({}),
   retry: z
     .object({
       firstDelayMs: positiveInt.default(60_000).describe('Delay before the first retry after a 4xx or connection error (env POSTROOM_RETRY_FIRST_MS).'),

@@ -13,6 +13,8 @@ declare module 'fastify' {
     user: User | null;
     /** Set when the request is authenticated by the session cookie. */
     session: { token: string; csrfToken: string } | null;
+    /** Set when the request is authenticated by an API key (rate limits count per key). */
+    apiKeyId: string | null;
   }
 }
 
@@ -20,7 +22,7 @@ export const SESSION_COOKIE = 'postroom_session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface Authenticators {
-  apiKey(key: string): Promise<User | null>;
+  apiKey(key: string): Promise<{ user: User; keyId: string } | null>;
   session(token: string): Promise<Session | null>;
 }
 
@@ -29,9 +31,10 @@ export function authHook(auth: Authenticators) {
     const header = request.headers.authorization;
     if (header) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
-      const user = match ? await auth.apiKey(match[1]!) : null;
-      if (!user) throw new ApiError(401, 'unauthorized', 'the API key is unknown or revoked');
-      request.user = user;
+      const found = match ? await auth.apiKey(match[1]!) : null;
+      if (!found) throw new ApiError(401, 'unauthorized', 'the API key is unknown or revoked');
+      request.user = found.user;
+      request.apiKeyId = found.keyId;
       return;
     }
     const token = request.cookies[SESSION_COOKIE];

@@ -8,7 +8,8 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { createKeyAuthenticator, findSession } from '../users/index.js';
 import fastifyCookie from '@fastify/cookie';
 import { createGroupEnqueuer } from '../spool/index.js';
-import { handleError, errorBody } from './api-error.js';
+import { handleError, errorBody, ApiError } from './api-error.js';
+import fastifyRateLimit from '@fastify/rate-limit';
 import { authHook } from './auth.js';
 import type { HttpContext } from './context.js';
 import { postMessageRoute } from './routes/post-message.js';
@@ -22,8 +23,10 @@ import { streamEventsRoute } from './routes/stream-events.js';
 import { loginRoute, sessionRoutes } from './routes/session.js';
 
 export interface HttpOptions {
-  /** Largest request body accepted (default 30 MB); larger ones answer 413. */
+  /** Largest request body accepted (default: config api.bodyLimitBytes, 30 MB); larger ones answer 413. */
   bodyLimit?: number;
+  /** Requests per minute per API key (default: config api.rateLimitPerMinute). */
+  rateLimitPerMinute?: number;
 }
 
 export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}): Promise<FastifyInstance> {
@@ -31,7 +34,7 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
     loggerInstance: ctx.log.child({ component: 'http' }) as FastifyBaseLogger,
     // One line per request would outweigh the work of most requests; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: options.bodyLimit ?? 30 * 1024 * 1024,
+    bodyLimit: options.bodyLimit ?? ctx.config.api.bodyLimitBytes,
     trustProxy: false,
   });
   app.setValidatorCompiler(validatorCompiler);
@@ -40,6 +43,7 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('not_found', 'no such endpoint')));
   app.decorateRequest('user', null);
   app.decorateRequest('session', null);
+  app.decorateRequest('apiKeyId', null);
   await app.register(fastifyCookie);
 
   await app.register(fastifySwagger, {
@@ -63,6 +67,14 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
       loginRoute(api, ctx);
       await api.register(async (secured) => {
         secured.addHook('onRequest', authHook(authenticators));
+        // Counted per API key (or session) once it is known, so one noisy client cannot starve the rest.
+        await secured.register(fastifyRateLimit, {
+          hook: 'preHandler',
+          max: options.rateLimitPerMinute ?? ctx.config.api.rateLimitPerMinute,
+          timeWindow: 60_000,
+          keyGenerator: (request) => request.apiKeyId ?? request.session?.token.slice(0, 16) ?? request.ip,
+          errorResponseBuilder: (_request, context) => new ApiError(429, 'rate_limited', `too many requests: at most ${context.max} a minute; try again in ${context.after}`),
+        });
         sessionRoutes(secured, ctx);
         postMessageRoute(secured, enqueuer);
         listMessagesRoute(secured, ctx);

@@ -48,7 +48,7 @@ export async function revokeApiKey(ctx: UsersContext, id: string, userId?: strin
 }
 
 /** The user a key belongs to, or null for an unknown or revoked key. Notes when a key was last used, at most once a minute. */
-export function createKeyAuthenticator(store: Store, clock: Clock): (key: string) => Promise<User | null> {
+export function createKeyAuthenticator(store: Store, clock: Clock): (key: string) => Promise<{ user: User; keyId: string } | null> {
   const touched = new Map<string, number>();
   return async (key) => {
     if (!key.startsWith('pr_') || key.length > 200) return null;
@@ -65,7 +65,7 @@ export function createKeyAuthenticator(store: Store, clock: Clock): (key: string
       touched.set(row.key_id, now);
       await store.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.key_id).execute();
     }
-    return userFromRow(row);
+    return { user: userFromRow(row), keyId: row.key_id };
   };
 }
 
