@@ -20,7 +20,25 @@ import { getMessageAttachmentRoute } from './routes/get-message-attachment.js';
 import { changeMessageRoutes } from './routes/change-message.js';
 import { listEventsRoute } from './routes/list-events.js';
 import { streamEventsRoute } from './routes/stream-events.js';
+import { listWebhooksRoute } from './routes/list-webhooks.js';
+import { createWebhookRoute } from './routes/create-webhook.js';
+import { updateWebhookRoute } from './routes/update-webhook.js';
+import { deleteWebhookRoute } from './routes/delete-webhook.js';
+import { listWebhookDeliveriesRoute } from './routes/list-webhook-deliveries.js';
 import { loginRoute, sessionRoutes } from './routes/session.js';
+import { listServersRoute } from './routes/list-servers.js';
+import { getServerRoute } from './routes/get-server.js';
+import { createServerRoute } from './routes/create-server.js';
+import { updateServerRoute } from './routes/update-server.js';
+import { removeServerRoute } from './routes/remove-server.js';
+import { testServerConnectionRoute } from './routes/test-server-connection.js';
+import { getSettingsRoute } from './routes/get-settings.js';
+import { updateSettingsRoute } from './routes/update-settings.js';
+import { listUsersRoute } from './routes/list-users.js';
+import { createUserRoute } from './routes/create-user.js';
+import { listApiKeysRoute } from './routes/list-api-keys.js';
+import { createApiKeyRoute } from './routes/create-api-key.js';
+import { revokeApiKeyRoute } from './routes/revoke-api-key.js';
 
 export interface HttpOptions {
   /** Largest request body accepted (default: config api.bodyLimitBytes, 30 MB); larger ones answer 413. */
@@ -84,6 +102,24 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
         changeMessageRoutes(secured, ctx);
         listEventsRoute(secured, ctx);
         streamEventsRoute(secured, ctx, closing.signal);
+        listWebhooksRoute(secured, ctx);
+        createWebhookRoute(secured, ctx);
+        updateWebhookRoute(secured, ctx);
+        deleteWebhookRoute(secured, ctx);
+        listWebhookDeliveriesRoute(secured, ctx);
+        listServersRoute(secured, ctx);
+        getServerRoute(secured, ctx);
+        createServerRoute(secured, ctx);
+        updateServerRoute(secured, ctx);
+        removeServerRoute(secured, ctx);
+        testServerConnectionRoute(secured, ctx);
+        getSettingsRoute(secured, ctx);
+        updateSettingsRoute(secured, ctx);
+        listUsersRoute(secured, ctx);
+        createUserRoute(secured, ctx);
+        listApiKeysRoute(secured, ctx);
+        createApiKeyRoute(secured, ctx);
+        revokeApiKeyRoute(secured, ctx);
       });
     },
     { prefix: '/api/v1' },
