@@ -74,11 +74,18 @@ export async function listMessages(store: Store, options: ListOptions = {}): Pro
       exists(selectFrom('recipients').select('recipients.id').whereRef('recipients.message_id', '=', 'messages.id').where(sql`lower(recipients.address)`, '=', address)),
     );
   }
-  // Tags are stored as a JSON array: a tag matches as its JSON string, quotes included.
-  if (options.tag) query = query.where(sql<boolean>`messages.tags like ${`%${likeEscape(JSON.stringify(options.tag))}%`} escape '!'`);
+  // Tags are stored as a JSON array: a tag matches as its JSON string, quotes included, case and all.
+  if (options.tag) {
+    const needle = JSON.stringify(options.tag);
+    query = query.where(store.dialect === 'postgres' ? sql<boolean>`position(${needle} in messages.tags) > 0` : sql<boolean>`instr(messages.tags, ${needle}) > 0`);
+  }
   if (options.subject) {
     const pattern = `%${likeEscape(options.subject)}%`;
-    query = store.dialect === 'postgres' ? query.where(sql<boolean>`messages.subject ilike ${pattern} escape '!'`) : query.where(sql<boolean>`messages.subject like ${pattern} escape '!'`);
+    // SQLite's LIKE and lower() fold ASCII only; `casefold` (registered in open-store.ts) folds all of Unicode.
+    query =
+      store.dialect === 'postgres'
+        ? query.where(sql<boolean>`messages.subject ilike ${pattern} escape '!'`)
+        : query.where(sql<boolean>`casefold(messages.subject) like casefold(${pattern}) escape '!'`);
   }
   return query.execute();
 }

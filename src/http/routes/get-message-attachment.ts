@@ -23,13 +23,20 @@ export function getMessageAttachmentRoute(app: FastifyInstance, ctx: HttpContext
       if (!attachment) throw notFound('attachment');
       const data = attachment.content;
       const content = typeof data === 'string' ? Buffer.from(data) : data instanceof ArrayBuffer ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-      const filename = (attachment.filename ?? `attachment-${request.params.n}`).replace(/["\\\r\n]/g, '_');
+      const filename = attachment.filename ?? `attachment-${request.params.n}`;
       // Served as a download, never rendered in our origin.
       return reply
         .type(attachment.mimeType || 'application/octet-stream')
-        .header('content-disposition', `attachment; filename="${filename}"`)
+        .header('content-disposition', contentDisposition(filename))
         .header('x-content-type-options', 'nosniff')
         .send(content);
     },
   );
+}
+
+/** RFC 6266: an ASCII fallback name, and the real one encoded as UTF-8 (RFC 8187). */
+export function contentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
