@@ -61,7 +61,12 @@ export async function updateServer(ctx: ServersContext, nameOrId: string, change
 
 export async function removeServer(store: Store, nameOrId: string): Promise<OutgoingServer> {
   const server = await findServer(store, nameOrId);
-  await store.db.deleteFrom('servers').where('id', '=', server.id).execute();
+  await store.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('servers').where('id', '=', server.id).execute();
+    // A bulk server that no longer exists would silently send campaigns by normal routing.
+    await trx.deleteFrom('settings').where('key', '=', 'bulk_server').where('value', '=', server.id).execute();
+    await trx.deleteFrom('server_slots').where('server_id', '=', server.id).execute();
+  });
   return server;
 }
 

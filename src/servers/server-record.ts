@@ -70,6 +70,11 @@ export function openServerSecrets(server: OutgoingServer, box: SecretBox): Serve
 /** What may be shown to a person or printed: everything but the secrets (and whether they are set), times as ISO 8601. */
 export function publicServer(server: OutgoingServer) {
   const { sealedSecret, pausedUntil, createdAt, updatedAt, ...rest } = server;
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-  return { ...rest, pausedUntil: iso(pausedUntil), createdAt: iso(createdAt), updatedAt: iso(updatedAt), hasSecret: sealedSecret !== null };
+  return {
+    ...rest,
+    pausedUntil: pausedUntil === null ? null : new Date(pausedUntil).toISOString(),
+    createdAt: new Date(createdAt).toISOString(),
+    updatedAt: new Date(updatedAt).toISOString(),
+    hasSecret: sealedSecret !== null,
+  };
 }

@@ -39,10 +39,9 @@ export const serverView = z.object({
   hasSecret: z.boolean().describe('Whether a password or client certificate is set; secrets are never returned'),
 });
 
-/** `publicServer`, whose times are typed nullable though a server always has both. */
+/** A server as the API shows it: everything but its secrets. */
 export function showServer(server: OutgoingServer): z.infer<typeof serverView> {
-  const shown = publicServer(server);
-  return { ...shown, createdAt: shown.createdAt!, updatedAt: shown.updatedAt! };
+  return publicServer(server);
 }
 
 /** The server with this id (or name); 404 when there is none. */
