@@ -4,6 +4,7 @@ import { ensureSandboxServer, listServers } from '../servers/index.js';
 import { migrateToLatest } from '../store/index.js';
 import { ensureFirstAdmin } from '../users/index.js';
 import { buildHttpApp } from '../http/index.js';
+import { startWebhooks } from '../webhooks/index.js';
 import { InputError } from '../lib/input-error.js';
 import { withApp } from './context.js';
 import type { App } from '../app/open-app.js';
@@ -58,6 +59,7 @@ export function runCommands(): Command[] {
         const admin = await ensureFirstAdmin(app);
         const http = await buildHttpApp(app);
         await http.listen(listen);
+        const webhooks = startWebhooks({ store: app.store, clock: app.clock, secrets: app.secrets, log: app.log });
         const bound = http.server.address();
         const url = typeof bound === 'object' && bound ? `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}` : `http://${listen.host}:${listen.port}`;
         if (!out.json) {
@@ -80,6 +82,7 @@ export function runCommands(): Command[] {
           if (flags.workers) await runWorker(app, out, false);
           else await untilSignal(app);
         } finally {
+          await webhooks.stop();
           await http.close();
         }
       }),

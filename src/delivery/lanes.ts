@@ -23,7 +23,7 @@ export class Lanes {
   private readonly lanes = new Map<string, Lane>();
   private readonly retiring = new Set<Promise<void>>();
   private list: OutgoingServer[] = [];
-  private current: Settings = { domain_alias: null, default_from: null, bulk_server: null };
+  private current: Settings = { domain_alias: null, default_from: null, bulk_server: null, webhooks_allow_private: null };
   private loadedAt = -Infinity;
 
   constructor(private readonly deps: LanesDeps) {}

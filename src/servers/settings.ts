@@ -9,6 +9,7 @@ export const SETTINGS = {
   domain_alias: 'Domain used when From must be rewritten: mail goes out as {default_from}@{domain_alias}.',
   default_from: 'Local part used when From must be rewritten (for example "notifications").',
   bulk_server: 'Server that campaigns use unless they name another (a server name; empty for normal routing).',
+  webhooks_allow_private: '"true" lets webhook URLs point at loopback, link-local and private addresses (off by default: a webhook must not reach into this network).',
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;
@@ -18,6 +19,7 @@ const checks: Record<SettingKey, z.ZodType<string>> = {
   domain_alias: z.string().toLowerCase().refine((v) => isValidAddress(`x@${v}`), 'must be a domain like example.com'),
   default_from: z.string().refine((v) => isValidAddress(`${v}@example.com`), 'must be the local part of an address, like notifications'),
   bulk_server: z.string(),
+  webhooks_allow_private: z.enum(['true', 'false'], 'must be "true" or "false"'),
 };
 
 export function isSettingKey(key: string): key is SettingKey {
@@ -26,7 +28,7 @@ export function isSettingKey(key: string): key is SettingKey {
 
 export async function getSettings(store: Store): Promise<Settings> {
   const rows = await store.db.selectFrom('settings').selectAll().execute();
-  const settings: Settings = { domain_alias: null, default_from: null, bulk_server: null };
+  const settings: Settings = { domain_alias: null, default_from: null, bulk_server: null, webhooks_allow_private: null };
   for (const row of rows) if (isSettingKey(row.key)) settings[row.key] = row.value;
   return settings;
 }

@@ -3,6 +3,7 @@ import * as spool from './migrations/0001-spool.js';
 import * as serverSlots from './migrations/0002-server-slots.js';
 import * as users from './migrations/0003-users.js';
 import * as sessions from './migrations/0004-sessions.js';
+import * as webhooks from './migrations/0005-webhooks.js';
 import type { Database } from './tables.js';
 
 /** Migrations are listed here rather than read from a folder, so the built package needs no file lookups. */
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002-server-slots': serverSlots,
   '0003-users': users,
   '0004-sessions': sessions,
+  '0005-webhooks': webhooks,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

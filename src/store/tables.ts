@@ -160,6 +160,48 @@ export interface SessionsTable {
   expires_at: number;
 }
 
+export interface WebhooksTable {
+  id: string;
+  user_id: string;
+  url: string;
+  /** JSON array of webhook event names (`message.sent`, …). */
+  events: string;
+  /** The signing secret, sealed with AES-256-GCM. */
+  secret: string;
+  active: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  /** The webhook event name (`message.sent`), not the event log's type. */
+  event_type: string;
+  /** The JSON body, fixed when the delivery is created so every attempt sends the same bytes. */
+  payload: string;
+  status: WebhookDeliveryStatus;
+  /** Attempts started; counted when one is claimed. */
+  attempts: number;
+  /** When the row is next due; while an attempt is in flight, when its lease ends. */
+  next_attempt_at: number;
+  first_attempt_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookCursorTable {
+  name: string;
+  /** Every event up to this id has been turned into deliveries. */
+  event_id: string;
+  updated_at: number;
+}
+
 export interface Database {
   servers: ServersTable;
   settings: SettingsTable;
@@ -173,6 +215,9 @@ export interface Database {
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
   sessions: SessionsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_cursor: WebhookCursorTable;
 }
 
 export type ServerRow = Selectable<ServersTable>;
@@ -183,3 +228,5 @@ export type RecipientRow = Selectable<RecipientsTable>;
 export type EventRow = Selectable<EventsTable>;
 export type UserRow = Selectable<UsersTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;

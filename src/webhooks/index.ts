@@ -1,0 +1,11 @@
+export { startWebhooks, type Webhooks, type WebhooksOptions } from './start-webhooks.js';
+export { createWebhook, type NewWebhook } from './create-webhook.js';
+export { listWebhooks } from './list-webhooks.js';
+export { updateWebhook, type WebhookChanges } from './update-webhook.js';
+export { deleteWebhook } from './delete-webhook.js';
+export { listDeliveries, deliveryView, type DeliveryView, type DeliveryFilter } from './list-deliveries.js';
+export { findVisibleWebhook, webhookView, type WebhookView, type WebhooksContext } from './webhook-record.js';
+export { WEBHOOK_EVENT_TYPES, webhookEventType, type WebhookEventType } from './webhook-events.js';
+export { checkWebhookUrl, isPrivateAddress, type ResolveHost } from './check-url.js';
+export { signatureHeader } from './sign-payload.js';
+export { dispatchEvents } from './dispatch-events.js';
