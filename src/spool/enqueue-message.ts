@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { CompiledQuery, Kysely, Transaction } from 'kysely';
 import type { Store, Database } from '../store/index.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
@@ -6,7 +6,7 @@ import { InputError } from '../lib/input-error.js';
 import { composeMessage, headerList, type ComposedMessage } from './compose-message.js';
 import { formatMailbox } from './addresses.js';
 import { validateMessage, type ValidMessage } from './message-input.js';
-import { recordEvents, type NewEvent } from './events.js';
+import { eventInserts, type NewEvent } from './events.js';
 
 export interface EnqueueContext {
   store: Store;
@@ -97,37 +97,51 @@ export async function writePrepared(trx: Transaction<Database>, prepared: Prepar
     const first = await claimIdempotencyKey(trx, options.userId ?? '', options.idempotencyKey, rows[0]!.id, now);
     if (first !== rows[0]!.id) return [first];
   }
+  for (const query of messageInserts(trx, rows, now)) await trx.executeQuery(query);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The INSERTs that store prepared messages (message, content, recipients, `queued` event),
+ * compiled, so they can run in the caller's transaction or on the SQLite writer thread.
+ */
+export function messageInserts(db: Kysely<Database> | Transaction<Database>, rows: PreparedMessage[], now: number): CompiledQuery[] {
+  const queries: CompiledQuery[] = [];
   const events: NewEvent[] = [];
   for (let i = 0; i < rows.length; i += 200) {
     const chunk = rows.slice(i, i + 200);
-    await trx
-      .insertInto('messages')
-      .values(
-        chunk.map(({ id, message, composed, userId, createdAt, expiresAt, requestedServerId }) => ({
-          id,
-          status: 'queued' as const,
-          from_address: message.from.address,
-          from_header: formatMailbox(message.from),
-          reply_to: message.replyTo ? formatMailbox(message.replyTo) : null,
-          to_header: headerList(message.to),
-          subject: message.subject,
-          requested_server_id: requestedServerId,
-          server_id: null,
-          message_id_header: composed.messageIdHeader,
-          size: composed.raw.length,
-          created_at: createdAt,
-          updated_at: createdAt,
-          expires_at: expiresAt,
-          user_id: userId,
-          tags: JSON.stringify(message.tags),
-          metadata: JSON.stringify(message.metadata),
-        })),
-      )
-      .execute();
-    await trx
-      .insertInto('message_contents')
-      .values(chunk.map(({ id, composed }) => ({ message_id: id, raw: composed.raw })))
-      .execute();
+    queries.push(
+      db
+        .insertInto('messages')
+        .values(
+          chunk.map(({ id, message, composed, userId, createdAt, expiresAt, requestedServerId }) => ({
+            id,
+            status: 'queued' as const,
+            from_address: message.from.address,
+            from_header: formatMailbox(message.from),
+            reply_to: message.replyTo ? formatMailbox(message.replyTo) : null,
+            to_header: headerList(message.to),
+            subject: message.subject,
+            requested_server_id: requestedServerId,
+            server_id: null,
+            message_id_header: composed.messageIdHeader,
+            size: composed.raw.length,
+            created_at: createdAt,
+            updated_at: createdAt,
+            expires_at: expiresAt,
+            user_id: userId,
+            tags: JSON.stringify(message.tags),
+            metadata: JSON.stringify(message.metadata),
+          })),
+        )
+        .compile(),
+    );
+    queries.push(
+      db
+        .insertInto('message_contents')
+        .values(chunk.map(({ id, composed }) => ({ message_id: id, raw: composed.raw })))
+        .compile(),
+    );
     const recipients = chunk.flatMap(({ id, composed }) =>
       composed.recipients.map((r) => ({
         id: newId('rcp', now),
@@ -142,15 +156,12 @@ export async function writePrepared(trx: Transaction<Database>, prepared: Prepar
         updated_at: now,
       })),
     );
-    for (let j = 0; j < recipients.length; j += 500) {
-      await trx.insertInto('recipients').values(recipients.slice(j, j + 500)).execute();
-    }
+    for (let j = 0; j < recipients.length; j += 500) queries.push(db.insertInto('recipients').values(recipients.slice(j, j + 500)).compile());
     for (const { id, composed } of chunk) {
       events.push({ messageId: id, type: 'queued', detail: `${composed.recipients.length} recipient(s), ${composed.raw.length} bytes` });
     }
   }
-  await recordEvents(trx, events, now);
-  return rows.map((r) => r.id);
+  return [...queries, ...eventInserts(db, events, now)];
 }
 
 function checkIdempotencyKey(key: string): void {

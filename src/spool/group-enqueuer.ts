@@ -2,10 +2,13 @@
  * Group commit for enqueues that arrive at the same time (API requests, relay sessions): while one
  * transaction commits, the next requests gather, and all of them are written in the following
  * transaction — one fsync for many messages, and still no answer before its message is committed.
+ * With a SQLite writer thread the commit's wait for the disk happens off the main thread.
  * If a shared transaction fails, each of its requests is written again on its own, so one bad
  * request cannot fail the others.
  */
-import { prepareMessages, writePrepared, type EnqueueContext, type EnqueueOptions, type PreparedMessages } from './enqueue-message.js';
+import type { SqliteWriter } from '../store/index.js';
+import { messageInserts, prepareMessages, writePrepared, type EnqueueContext, type EnqueueOptions } from './enqueue-message.js';
+import type { PreparedMessages } from './enqueue-message.js';
 
 interface Pending {
   prepared: PreparedMessages;
@@ -19,11 +22,33 @@ export interface GroupEnqueuer {
   drain(): Promise<void>;
 }
 
-export function createGroupEnqueuer(ctx: EnqueueContext, maxGroup = 256): GroupEnqueuer {
+export function createGroupEnqueuer(ctx: EnqueueContext, options: { maxGroup?: number; writer?: SqliteWriter } = {}): GroupEnqueuer {
+  const maxGroup = options.maxGroup ?? 256;
   let pending: Pending[] = [];
   let writing = false;
   let busy = 0;
   let drained: Array<() => void> = [];
+
+  /** Requests without an idempotency key, merged into one set of multi-row inserts. */
+  async function writePlain(group: Pending[]): Promise<void> {
+    const rows = group.flatMap((p) => p.prepared.rows);
+    const queries = messageInserts(ctx.store.db, rows, ctx.clock.now());
+    if (options.writer) await options.writer.run(queries);
+    else await ctx.store.db.transaction().execute(async (trx) => {
+      for (const query of queries) await trx.executeQuery(query);
+    });
+    for (const p of group) p.resolve(p.prepared.rows.map((r) => r.id));
+  }
+
+  /** Requests with an idempotency key, each checking its key inside the shared transaction. */
+  async function writeKeyed(group: Pending[]): Promise<void> {
+    const ids = await ctx.store.db.transaction().execute(async (trx) => {
+      const out: string[][] = [];
+      for (const p of group) out.push(await writePrepared(trx, p.prepared));
+      return out;
+    });
+    group.forEach((p, i) => p.resolve(ids[i]!));
+  }
 
   async function writeGroups(): Promise<void> {
     writing = true;
@@ -31,25 +56,11 @@ export function createGroupEnqueuer(ctx: EnqueueContext, maxGroup = 256): GroupE
       while (pending.length > 0) {
         const group = pending.slice(0, maxGroup);
         pending = pending.slice(group.length);
+        const keyed = group.filter((p) => p.prepared.options.idempotencyKey !== undefined);
+        const plain = group.filter((p) => p.prepared.options.idempotencyKey === undefined);
         try {
-          const ids = await ctx.store.db.transaction().execute(async (trx) => {
-            // Requests with an idempotency key are written one by one (each checks its key);
-            // the rest are merged into one set of multi-row inserts.
-            const out = new Map<Pending, string[]>();
-            const plain = group.filter((p) => p.prepared.options.idempotencyKey === undefined);
-            for (const p of group) if (!plain.includes(p)) out.set(p, await writePrepared(trx, p.prepared));
-            if (plain.length > 0) {
-              const merged: PreparedMessages = { rows: plain.flatMap((p) => p.prepared.rows), options: {}, now: ctx.clock.now() };
-              const written = await writePrepared(trx, merged);
-              let at = 0;
-              for (const p of plain) {
-                out.set(p, written.slice(at, at + p.prepared.rows.length));
-                at += p.prepared.rows.length;
-              }
-            }
-            return group.map((p) => out.get(p)!);
-          });
-          group.forEach((p, i) => p.resolve(ids[i]!));
+          if (keyed.length > 0) await writeKeyed(keyed);
+          if (plain.length > 0) await writePlain(plain);
         } catch {
           for (const p of group) {
             await ctx.store.db
@@ -65,10 +76,10 @@ export function createGroupEnqueuer(ctx: EnqueueContext, maxGroup = 256): GroupE
   }
 
   return {
-    async enqueue(input, options = {}) {
+    async enqueue(input, enqueueOptions = {}) {
       busy += 1;
       try {
-        const prepared = await prepareMessages(ctx, [input], options);
+        const prepared = await prepareMessages(ctx, [input], enqueueOptions);
         const ids = await new Promise<string[]>((resolve, reject) => {
           pending.push({ prepared, resolve, reject });
           if (!writing) void writeGroups();

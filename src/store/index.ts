@@ -2,3 +2,4 @@ export { openStore, type Store, type StoreOptions } from './open-store.js';
 export { migrateToLatest, type MigrateResult } from './migrate.js';
 export { dialectOf, type DialectName } from './dialect.js';
 export * from './tables.js';
+export { createSqliteWriter, type SqliteWriter } from './sqlite-writer.js';

@@ -11,6 +11,8 @@ export interface Store {
   dialect: DialectName;
   /** Where the data lives, for messages to people (never includes a password). */
   description: string;
+  /** The SQLite database file (absent for PostgreSQL and in-memory SQLite). */
+  file?: string;
   close(): Promise<void>;
 }
 
@@ -42,7 +44,7 @@ function openSqlite(file: string): Store {
   // Case-insensitive search beyond ASCII (SQLite's own lower() folds A–Z only).
   database.function('casefold', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value));
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  return { db, dialect: 'sqlite', description: `sqlite:${file}`, close: () => db.destroy() };
+  return { db, dialect: 'sqlite', description: `sqlite:${file}`, ...(file === ':memory:' ? {} : { file }), close: () => db.destroy() };
 }
 
 function openPostgres(url: string, max: number): Store {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine, simpleMessage, type Engine } from '../helpers/engine.js';
 import { testDatabaseKinds } from '../helpers/databases.js';
 import { createGroupEnqueuer } from '../../src/spool/index.js';
+import { createSqliteWriter } from '../../src/store/index.js';
 
 describe.each(testDatabaseKinds())('group commit of enqueues on %s', (kind) => {
   let engine: Engine;
@@ -43,5 +44,30 @@ describe.each(testDatabaseKinds())('group commit of enqueues on %s', (kind) => {
     expect(((results[1] as PromiseRejectedResult).reason as Error).message).toMatch(/^to\[0\]: "nope" is not a valid email address$/);
     expect(await engine.app.store.db.selectFrom('messages').select('id').execute()).toHaveLength(2);
     await group.drain();
+  });
+});
+
+describe('the SQLite writer thread', () => {
+  let engine: Engine;
+  afterEach(async () => engine?.close());
+
+  it('commits through the SQLite writer thread, durably, visible to the main connection', async () => {
+    engine = await createEngine('sqlite');
+    const writer = createSqliteWriter(engine.app.store.file!);
+    try {
+      const group = createGroupEnqueuer({ store: engine.app.store, clock: engine.app.clock, lifetimeMs: 60_000 }, { writer });
+      const ids = await Promise.all(Array.from({ length: 200 }, (_, i) => group.enqueue(simpleMessage(i, { attachments: [{ filename: 'a.bin', content: Buffer.from([0, 255, 1, 254]) }] }))));
+      expect(new Set(ids).size).toBe(200);
+      const stored = await engine.app.store.db.selectFrom('messages').select('id').execute();
+      expect(stored.map((r) => r.id).sort()).toEqual([...ids].sort());
+      const raw = await engine.app.store.db.selectFrom('message_contents').select('raw').where('message_id', '=', ids[0]!).executeTakeFirstOrThrow();
+      expect(Buffer.isBuffer(raw.raw) && raw.raw.includes('a.bin')).toBe(true);
+      // The worker delivers what the writer thread committed.
+      await engine.addServer({ name: 'Sandbox', kind: 'sandbox', priority: 1000 });
+      engine.startWorker();
+      await engine.waitForStatus(ids, ['sent']);
+    } finally {
+      await writer.close();
+    }
   });
 });
