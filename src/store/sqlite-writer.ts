@@ -84,6 +84,8 @@ export function createSqliteWriter(file: string): SqliteWriter {
     },
     async close() {
       const exited = new Promise((resolve) => worker.once('exit', resolve));
+      // Referenced while closing: otherwise an otherwise idle process could end before the thread does.
+      worker.ref();
       worker.postMessage({ close: true });
       await exited;
     },
