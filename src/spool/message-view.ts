@@ -1,4 +1,5 @@
 import type { MessageDetail } from './read-messages.js';
+import { eventView } from './read-events.js';
 
 /** A message as people and programs read it (`queue show --json`, `GET /api/v1/messages/:id`). */
 export function messageView(detail: MessageDetail) {
@@ -27,17 +28,7 @@ export function messageView(detail: MessageDetail) {
       enhancedCode: r.last_enhanced,
       response: r.last_response,
     })),
-    events: events.map((e) => ({
-      at: new Date(e.created_at).toISOString(),
-      type: e.type,
-      recipient: e.recipient,
-      server: e.server_name ?? e.server_id,
-      attempt: e.attempt,
-      code: e.code,
-      enhancedCode: e.enhanced,
-      response: e.response,
-      detail: e.detail,
-    })),
+    events: events.map(eventView),
   };
 }
 
