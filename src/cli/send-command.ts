@@ -58,7 +58,7 @@ export function sendCommand(): Command {
             server: flags.server,
           },
         ).catch((error: unknown) => {
-          throw error instanceof InputError ? new InputError(flagOf(error.field), error.message.slice(error.field.length + 2)) : error;
+          throw error instanceof InputError ? error.renamed(flagOf(error.field)) : error;
         });
         out.print({ id }, () => id);
       }),

@@ -93,7 +93,7 @@ const FLAG_OF: Record<string, string> = {
 
 function asFlagError(error: unknown): unknown {
   if (error instanceof InputError && FLAG_OF[error.field]) {
-    return new InputError(FLAG_OF[error.field]!, error.message.slice(error.field.length + 2));
+    return error.renamed(FLAG_OF[error.field]!);
   }
   return error;
 }

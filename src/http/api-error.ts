@@ -45,7 +45,7 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
     return;
   }
   if (error instanceof InputError) {
-    void reply.code(400).send(errorBody('invalid', error.message.slice(error.field.length + 2), error.field));
+    void reply.code(400).send(errorBody('invalid', error.reason, error.field));
     return;
   }
   if (hasZodFastifySchemaValidationErrors(error)) {

@@ -1,10 +1,18 @@
 /** Bad input from a person or a program: names the field so the caller can point at it. */
 export class InputError extends Error {
   readonly field: string;
-  constructor(field: string, message: string) {
-    super(`${field}: ${message}`);
+  /** What is wrong with the field, without its name (the message is `field: reason`). */
+  readonly reason: string;
+  constructor(field: string, reason: string) {
+    super(`${field}: ${reason}`);
     this.name = 'InputError';
     this.field = field;
+    this.reason = reason;
+  }
+
+  /** The same problem, reported under another name for the field (a CLI flag, a batch index). */
+  renamed(field: string): InputError {
+    return new InputError(field, this.reason);
   }
 }
 

@@ -66,7 +66,7 @@ export async function prepareMessages(ctx: EnqueueContext, inputs: unknown[], op
     try {
       return validateMessage(input);
     } catch (error) {
-      if (error instanceof InputError && inputs.length > 1) throw new InputError(`messages[${i}].${error.field}`, error.message.slice(error.field.length + 2));
+      if (error instanceof InputError && inputs.length > 1) throw error.renamed(`messages[${i}].${error.field}`);
       throw error;
     }
   });

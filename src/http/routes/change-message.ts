@@ -14,7 +14,7 @@ const result = z.object({ id: z.string(), status: z.string(), recipients: z.numb
 export function changeMessageRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const conflict = (error: unknown): never => {
-    if (error instanceof InputError) throw new ApiError(409, 'conflict', error.message.slice(error.field.length + 2), null);
+    if (error instanceof InputError) throw new ApiError(409, 'conflict', error.reason, null);
     throw error;
   };
   typed.post('/messages/:id/retry', { schema: { summary: 'Send now: queued, deferred and failed recipients are tried again at once', params, response: { 200: result } } }, async (request) => {
