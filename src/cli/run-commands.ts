@@ -67,6 +67,7 @@ export function runCommands(): Command[] {
             `Postroom is running on ${app.store.description}\n` +
               (sandbox ? `Created the "Sandbox" server: it keeps mail locally until you add a real one (npx postroom server add …).\n` : '') +
               `Servers: ${servers.map((s) => `${s.name}${s.active ? '' : ' (inactive)'}`).join(', ')}\n` +
+              `Web UI: ${url}/\n` +
               `Send a message: npx postroom send --from you@example.com --to someone@example.org --subject Hi --text Hello\n` +
               `HTTP API: ${url}/api/v1 (OpenAPI: ${url}/api/v1/openapi.json)\n` +
               (admin

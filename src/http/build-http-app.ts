@@ -9,7 +9,8 @@ import { createKeyAuthenticator, findSession } from '../users/index.js';
 import fastifyCookie from '@fastify/cookie';
 import { createGroupEnqueuer } from '../spool/index.js';
 import { createSqliteWriter } from '../store/index.js';
-import { handleError, errorBody, ApiError } from './api-error.js';
+import { handleError, ApiError } from './api-error.js';
+import { registerWebUi } from './web-ui.js';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { authHook } from './auth.js';
 import type { HttpContext } from './context.js';
@@ -59,7 +60,6 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((_request, reply) => reply.code(404).send(errorBody('not_found', 'no such endpoint')));
   app.decorateRequest('user', null);
   app.decorateRequest('session', null);
   app.decorateRequest('apiKeyId', null);
@@ -130,5 +130,6 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
     },
     { prefix: '/api/v1' },
   );
+  await registerWebUi(app);
   return app;
 }

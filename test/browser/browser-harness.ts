@@ -1,0 +1,96 @@
+/**
+ * The web UI in a real browser: `postroom serve` as a child process on a fresh SQLite data
+ * directory (the README's start command, on a free port), Debian's Chromium driven by
+ * playwright-core, and screenshots of every page at 1280 px and 390 px wide saved under
+ * artifacts/screenshots/ (never committed).
+ *
+ * Browser tests run when /usr/bin/chromium (or POSTROOM_TEST_CHROMIUM) exists; scripts/test.mjs
+ * says plainly when they are skipped, and under CI a missing Chromium is an error.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+import { postroomEnv, spawnPostroom, waitUntil, REPO_ROOT, type PostroomProcess } from '../helpers/processes.js';
+
+export const CHROMIUM = process.env.POSTROOM_TEST_CHROMIUM ?? '/usr/bin/chromium';
+export const browserAvailable = (): boolean => process.env.POSTROOM_TEST_BROWSER !== '0' && existsSync(CHROMIUM);
+export const SCREENSHOTS = path.join(REPO_ROOT, 'artifacts', 'screenshots');
+
+export const WIDTHS = { desktop: { width: 1280, height: 860 }, phone: { width: 390, height: 844 } } as const;
+export type Width = keyof typeof WIDTHS;
+
+export interface RunningPostroom {
+  proc: PostroomProcess;
+  database: TestDatabase;
+  origin: string;
+  adminEmail: string;
+  /** The admin's one-time password printed on first start. */
+  oneTimePassword: string;
+  /** Calls the API as this user (an API key); for setting up what a test then looks at in the browser. */
+  api<T = unknown>(key: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }>;
+  stop(): Promise<void>;
+}
+
+/** Starts `postroom serve --http 127.0.0.1:0` (workers included) and waits for it to listen. */
+export async function startPostroom(extraEnv: Record<string, string> = {}): Promise<RunningPostroom> {
+  const database = await createTestDatabase('sqlite');
+  const proc = spawnPostroom(['serve', '--http', '127.0.0.1:0'], postroomEnv(database, { POSTROOM_LOG_LEVEL: 'warn', ...extraEnv }));
+  await waitUntil(() => /Press Ctrl-C/.test(proc.stdout()) || proc.exit() !== null, 20_000, () => `serve did not start:\n${proc.stdout()}\n${proc.stderr()}`, 50);
+  const out = proc.stdout();
+  const origin = /HTTP API: (http:\/\/[^/\s]+)\/api\/v1/.exec(out)?.[1];
+  const admin = /admin user (\S+) with the one-time password (\S+)/.exec(out);
+  if (!origin || !admin) throw new Error(`serve printed no address or admin password:\n${out}\n${proc.stderr()}`);
+  return {
+    proc,
+    database,
+    origin,
+    adminEmail: admin[1]!,
+    oneTimePassword: admin[2]!,
+    async api<T>(key: string, method: string, apiPath: string, body?: unknown) {
+      const response = await fetch(`${origin}/api/v1${apiPath}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? null : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, json: (text ? JSON.parse(text) : null) as T };
+    },
+    async stop() {
+      proc.kill('SIGTERM');
+      await proc.waitForExit(10_000).catch(() => undefined);
+      await database.drop();
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** A fresh browser profile (its own cookies) at one of the two widths. */
+export async function newContext(browser: Browser, width: Width = 'desktop'): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: WIDTHS[width], acceptDownloads: true, reducedMotion: 'reduce' });
+  context.setDefaultTimeout(15_000);
+  return context;
+}
+
+/** Logs in through the login form and waits for the signed-in frame. */
+export async function logIn(page: Page, origin: string, email: string, password: string): Promise<void> {
+  await page.goto(`${origin}/`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+/** Saves a full-page screenshot as artifacts/screenshots/NAME-WIDTH.png. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const width = page.viewportSize()?.width === WIDTHS.phone.width ? 'phone' : 'desktop';
+  const file = path.join(SCREENSHOTS, `${name}-${width}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}

@@ -1,0 +1,59 @@
+/** Which page a URL shows, behind login and the first-run password change. */
+import type { ReactNode } from 'react';
+import { match, useLocation } from './router';
+import { useSession } from './session';
+import { Layout } from './layout';
+import { LiveEventsProvider } from './live-events';
+import { DeliveryNotices } from './notices';
+import { Loading } from './components/ui';
+import { LoginPage } from './pages/login-page';
+import { ChangePasswordPage } from './pages/change-password-page';
+import { NotFoundPage } from './pages/not-found-page';
+import { DashboardPage } from './pages/dashboard-page';
+import { EmailsPage } from './pages/emails-page';
+import { EmailDetailPage } from './pages/email-detail-page';
+import { SandboxPage } from './pages/sandbox-page';
+import { SandboxMessagePage } from './pages/sandbox-message-page';
+import { ServersPage } from './pages/servers-page';
+import { ServerFormPage } from './pages/server-form-page';
+import { SettingsPage } from './pages/settings-page';
+import { UsersPage } from './pages/users-page';
+
+type Route = [pattern: string, render: (params: Record<string, string>) => ReactNode, adminOnly?: boolean];
+
+const ROUTES: Route[] = [
+  ['/', () => <DashboardPage />],
+  ['/emails', () => <EmailsPage />],
+  ['/emails/:id', (p) => <EmailDetailPage key={p.id} id={p.id!} />],
+  ['/sandbox', () => <SandboxPage />],
+  ['/sandbox/:id', (p) => <SandboxMessagePage key={p.id} id={p.id!} />],
+  ['/servers', () => <ServersPage />, true],
+  ['/servers/new', () => <ServerFormPage key="new" id={null} />, true],
+  ['/servers/:id', (p) => <ServerFormPage key={p.id} id={p.id!} />, true],
+  ['/settings', () => <SettingsPage />, true],
+  ['/users', () => <UsersPage />],
+];
+
+function CurrentPage({ admin }: { admin: boolean }) {
+  const { path } = useLocation();
+  for (const [pattern, render, adminOnly] of ROUTES) {
+    const params = match(pattern, path);
+    if (params && (!adminOnly || admin)) return <>{render(params)}</>;
+  }
+  return <NotFoundPage />;
+}
+
+export function App() {
+  const { user, loading } = useSession();
+  if (loading) return <Loading what="Starting" />;
+  if (!user) return <LoginPage />;
+  if (user.mustChangePassword) return <ChangePasswordPage />;
+  return (
+    <LiveEventsProvider>
+      <DeliveryNotices />
+      <Layout>
+        <CurrentPage admin={user.role === 'admin'} />
+      </Layout>
+    </LiveEventsProvider>
+  );
+}
