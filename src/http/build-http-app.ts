@@ -41,6 +41,9 @@ import { createUserRoute } from './routes/create-user.js';
 import { listApiKeysRoute } from './routes/list-api-keys.js';
 import { createApiKeyRoute } from './routes/create-api-key.js';
 import { revokeApiKeyRoute } from './routes/revoke-api-key.js';
+import { getStatsRoute } from './routes/get-stats.js';
+import { listSandboxMessagesRoute } from './routes/list-sandbox-messages.js';
+import { getSandboxMessageRoutes } from './routes/get-sandbox-message.js';
 
 export interface HttpOptions {
   /** Largest request body accepted (default: config api.bodyLimitBytes, 30 MB); larger ones answer 413. */
@@ -126,6 +129,9 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
         listApiKeysRoute(secured, ctx);
         createApiKeyRoute(secured, ctx);
         revokeApiKeyRoute(secured, ctx);
+        getStatsRoute(secured, ctx);
+        listSandboxMessagesRoute(secured, ctx);
+        getSandboxMessageRoutes(secured, ctx);
       });
     },
     { prefix: '/api/v1' },

@@ -11,3 +11,4 @@ export { recordEvents, type NewEvent } from './events.js';
 export type { Outcome, OutcomeKind } from './outcome.js';
 export { messageView, type MessageView } from './message-view.js';
 export { listEvents, eventView, type EventFilter, type EventWithServer } from './read-events.js';
+export { readActivity, readQueue, readServerActivity, eventIdAt, type OutcomeCounts, type ServerActivity } from './read-stats.js';

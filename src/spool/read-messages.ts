@@ -52,6 +52,8 @@ export interface ListOptions {
   until?: number | undefined;
   /** Text searched in the subject (case-insensitive). */
   subject?: string | undefined;
+  /** Text searched in the subject and the recipients' addresses (case-insensitive). */
+  text?: string | undefined;
 }
 
 export async function listMessages(store: Store, options: ListOptions = {}): Promise<Array<MessageRow & { server_name: string | null }>> {
@@ -86,6 +88,14 @@ export async function listMessages(store: Store, options: ListOptions = {}): Pro
       store.dialect === 'postgres'
         ? query.where(sql<boolean>`messages.subject ilike ${pattern} escape '!'`)
         : query.where(sql<boolean>`casefold(messages.subject) like casefold(${pattern}) escape '!'`);
+  }
+  if (options.text) {
+    const pattern = `%${likeEscape(options.text)}%`;
+    const contains = (column: string) =>
+      store.dialect === 'postgres' ? sql<boolean>`${sql.ref(column)} ilike ${pattern} escape '!'` : sql<boolean>`casefold(${sql.ref(column)}) like casefold(${pattern}) escape '!'`;
+    query = query.where(({ or, exists, selectFrom }) =>
+      or([contains('messages.subject'), exists(selectFrom('recipients').select('recipients.id').whereRef('recipients.message_id', '=', 'messages.id').where(contains('recipients.address')))]),
+    );
   }
   return query.execute();
 }

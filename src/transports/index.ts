@@ -43,3 +43,4 @@ function permitsFor(slots: SessionSlots, serverId: string, size: number, onError
     return () => void slots.give(serverId, slot).catch(onError);
   };
 }
+export { listSandboxMessages, getSandboxMessage, type InboxReader, type SandboxCopy } from './sandbox-inbox.js';
