@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Runs the whole test suite. Engine tests run on SQLite and, when it is reachable, PostgreSQL.
-// Without PostgreSQL the PostgreSQL variants are skipped with a plain note, except under CI
-// (CI=true), where .ci/run provides PostgreSQL and its absence is an error.
+// Runs the whole test suite. Engine tests run on SQLite and, when it is reachable, PostgreSQL;
+// the web UI's tests run in Debian's Chromium when it is installed. Without PostgreSQL or
+// Chromium those tests are skipped with a plain note, except under CI (CI=true), where .ci/run
+// provides both and their absence is an error.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import pg from 'pg';
 
 const adminUrl = process.env.POSTROOM_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -27,11 +29,23 @@ if (wanted.includes('postgres')) {
   }
 }
 
+const chromium = process.env.POSTROOM_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const browserAvailable = existsSync(chromium);
+if (!browserAvailable) {
+  if (process.env.CI === 'true') {
+    console.error(`Chromium is required under CI for the web UI tests but ${chromium} is missing (apt-get install -y chromium).`);
+    process.exit(1);
+  }
+  console.log(`NOTE: skipping the web UI tests (test/browser): ${chromium} is missing.`);
+  console.log('      Install it with `apt-get install -y chromium` (or set POSTROOM_TEST_CHROMIUM) to run them.');
+}
+
 const result = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...process.argv.slice(2)], {
   stdio: 'inherit',
-  env: { ...process.env, POSTROOM_TEST_PG_AVAILABLE: pgAvailable ? '1' : '0' },
+  env: { ...process.env, POSTROOM_TEST_PG_AVAILABLE: pgAvailable ? '1' : '0', POSTROOM_TEST_BROWSER: browserAvailable ? '1' : '0' },
 });
 if (!pgAvailable && wanted.includes('postgres') && process.env.CI !== 'true') {
   console.log('NOTE: the PostgreSQL variants were skipped (see above).');
 }
+if (!browserAvailable) console.log(`NOTE: the web UI tests were skipped: ${chromium} is missing (see above).`);
 process.exit(result.status ?? 1);

@@ -27,6 +27,10 @@ export interface RunningPostroom {
   adminEmail: string;
   /** The admin's one-time password printed on first start. */
   oneTimePassword: string;
+  /** Runs `postroom ARGS --json` against the same data directory; returns the parsed output. */
+  cli<T = unknown>(args: string[], env?: Record<string, string>): Promise<T>;
+  /** A user made with the CLI (no password change needed) and an API key of theirs. */
+  addUser(email: string, role: 'admin' | 'sender'): Promise<{ email: string; password: string; key: string }>;
   /** Calls the API as this user (an API key); for setting up what a test then looks at in the browser. */
   api<T = unknown>(key: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }>;
   stop(): Promise<void>;
@@ -41,10 +45,24 @@ export async function startPostroom(extraEnv: Record<string, string> = {}): Prom
   const origin = /HTTP API: (http:\/\/[^/\s]+)\/api\/v1/.exec(out)?.[1];
   const admin = /admin user (\S+) with the one-time password (\S+)/.exec(out);
   if (!origin || !admin) throw new Error(`serve printed no address or admin password:\n${out}\n${proc.stderr()}`);
+  const env = postroomEnv(database, extraEnv);
+  const cli = async <T,>(args: string[], more: Record<string, string> = {}): Promise<T> => {
+    const run = spawnPostroom(['--json', ...args], { ...env, ...more });
+    const exit = await run.waitForExit(20_000);
+    if (exit.code !== 0) throw new Error(`postroom ${args.join(' ')} failed (${exit.code}): ${run.stderr()}`);
+    return JSON.parse(run.stdout()) as T;
+  };
   return {
     proc,
     database,
     origin,
+    cli,
+    async addUser(email, role) {
+      const password = `${role}-password-${Math.random().toString(36).slice(2)}`;
+      await cli(['user', 'add', '--email', email, '--role', role, '--password-env', 'NEW_USER_PASSWORD'], { NEW_USER_PASSWORD: password });
+      const { key } = await cli<{ key: string }>(['apikey', 'create', '--user', email, '--name', 'browser test']);
+      return { email, password, key };
+    },
     adminEmail: admin[1]!,
     oneTimePassword: admin[2]!,
     async api<T>(key: string, method: string, apiPath: string, body?: unknown) {
