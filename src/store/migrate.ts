@@ -4,6 +4,7 @@ import * as serverSlots from './migrations/0002-server-slots.js';
 import * as users from './migrations/0003-users.js';
 import * as sessions from './migrations/0004-sessions.js';
 import * as webhooks from './migrations/0005-webhooks.js';
+import * as contacts from './migrations/0006-contacts.js';
 import type { Database } from './tables.js';
 
 /** Migrations are listed here rather than read from a folder, so the built package needs no file lookups. */
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0003-users': users,
   '0004-sessions': sessions,
   '0005-webhooks': webhooks,
+  '0006-contacts': contacts,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -202,6 +202,58 @@ export interface WebhookCursorTable {
   updated_at: number;
 }
 
+export type ContactStatus = 'subscribed' | 'unsubscribed' | 'bounced' | 'complained';
+
+export interface ContactsTable {
+  id: string;
+  /** Normalised: trimmed and lower-case; unique. */
+  email: string;
+  name: string;
+  /** JSON object of custom fields. */
+  fields: string;
+  /** IANA time zone (Europe/Madrid), or null to use the campaign's. */
+  time_zone: string | null;
+  status: ContactStatus;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ListsTable {
+  id: string;
+  name: string;
+  description: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ListMembersTable {
+  list_id: string;
+  contact_id: string;
+  added_at: number;
+}
+
+export type ContactImportStatus = 'running' | 'finished' | 'failed';
+
+export interface ContactImportsTable {
+  id: string;
+  user_id: string | null;
+  list_id: string | null;
+  filename: string;
+  status: ContactImportStatus;
+  bytes_total: number;
+  bytes_read: number;
+  rows_read: number;
+  created_count: number;
+  updated_count: number;
+  error_count: number;
+  /** JSON array of {line, reason}: the first rows that could not be imported. */
+  errors: string;
+  /** Why the whole import stopped, when it did. */
+  failure: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
 export interface Database {
   servers: ServersTable;
   settings: SettingsTable;
@@ -218,6 +270,10 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_cursor: WebhookCursorTable;
+  contacts: ContactsTable;
+  lists: ListsTable;
+  list_members: ListMembersTable;
+  contact_imports: ContactImportsTable;
 }
 
 export type ServerRow = Selectable<ServersTable>;
@@ -230,3 +286,6 @@ export type UserRow = Selectable<UsersTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type ContactRow = Selectable<ContactsTable>;
+export type ListRow = Selectable<ListsTable>;
+export type ContactImportRow = Selectable<ContactImportsTable>;
