@@ -4,3 +4,6 @@ export { importContacts, type ColumnMapping, type ImportOptions, type ImportProg
 export { exportContacts, csvCell, type ExportOptions } from './export-contacts.js';
 export { createList, findList, ensureList, listLists, type ContactList } from './lists.js';
 export { listContacts, countContacts, contactView, type ContactView, type ContactQuery } from './read-contacts.js';
+export { compileTemplate, textFromHtml, type TemplateInput, type CompiledTemplate } from './compile-template.js';
+export { prepareTemplate, renderTemplate, contactScope, type PreparedTemplate, type Rendered } from './render-template.js';
+export { createTemplate, updateTemplate, findTemplate, listTemplates } from './manage-templates.js';

@@ -5,6 +5,7 @@ import * as users from './migrations/0003-users.js';
 import * as sessions from './migrations/0004-sessions.js';
 import * as webhooks from './migrations/0005-webhooks.js';
 import * as contacts from './migrations/0006-contacts.js';
+import * as templates from './migrations/0007-templates.js';
 import type { Database } from './tables.js';
 
 /** Migrations are listed here rather than read from a folder, so the built package needs no file lookups. */
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004-sessions': sessions,
   '0005-webhooks': webhooks,
   '0006-contacts': contacts,
+  '0007-templates': templates,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

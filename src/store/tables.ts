@@ -254,6 +254,25 @@ export interface ContactImportsTable {
   finished_at: number | null;
 }
 
+export type TemplateFormat = 'html' | 'mjml';
+
+export interface TemplatesTable {
+  id: string;
+  name: string;
+  format: TemplateFormat;
+  /** Liquid. */
+  subject: string;
+  /** What the author wrote: HTML or MJML, with Liquid. */
+  source: string;
+  /** The hand-written plain-text part (Liquid), or null to use text_generated. */
+  text: string | null;
+  /** Ready to render: MJML compiled, CSS inlined, Liquid still in place. */
+  html: string;
+  text_generated: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   servers: ServersTable;
   settings: SettingsTable;
@@ -274,6 +293,7 @@ export interface Database {
   lists: ListsTable;
   list_members: ListMembersTable;
   contact_imports: ContactImportsTable;
+  templates: TemplatesTable;
 }
 
 export type ServerRow = Selectable<ServersTable>;
@@ -289,3 +309,4 @@ export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type ContactRow = Selectable<ContactsTable>;
 export type ListRow = Selectable<ListsTable>;
 export type ContactImportRow = Selectable<ContactImportsTable>;
+export type TemplateRow = Selectable<TemplatesTable>;
