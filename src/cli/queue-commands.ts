@@ -5,7 +5,7 @@ import { withApp } from './context.js';
 import { integer, oneOf } from './flags.js';
 import { table, time } from './output.js';
 
-const STATUSES = ['queued', 'sending', 'sent', 'deferred', 'failed', 'cancelled'] as const;
+const STATUSES = ['queued', 'sending', 'sent', 'deferred', 'paused', 'failed', 'cancelled'] as const;
 
 function showHuman(view: ReturnType<typeof messageView>): string {
   const lines = [

@@ -10,6 +10,8 @@ import { recordEvents } from './events.js';
 import { refreshMessageStatus } from './message-status.js';
 
 const CHANGEABLE: RecipientStatus[] = ['queued', 'deferred', 'failed'];
+/** A paused campaign's recipients can be cancelled, but are not sent before the campaign resumes. */
+const CANCELLABLE: RecipientStatus[] = [...CHANGEABLE, 'paused'];
 
 export interface ChangeResult {
   id: string;
@@ -37,7 +39,7 @@ export async function cancelMessage(store: Store, clock: Clock, id: string): Pro
       .updateTable('recipients')
       .set({ status: 'cancelled', updated_at: now })
       .where('message_id', '=', id)
-      .where('status', 'in', CHANGEABLE)
+      .where('status', 'in', CANCELLABLE)
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
   });

@@ -154,6 +154,7 @@ export function messageInserts(db: Kysely<Database> | Transaction<Database>, row
         lease_owner: null,
         server_id: null,
         updated_at: now,
+        priority: 0,
       })),
     );
     for (let j = 0; j < recipients.length; j += 500) queries.push(db.insertInto('recipients').values(recipients.slice(j, j + 500)).compile());

@@ -6,6 +6,7 @@ import * as sessions from './migrations/0004-sessions.js';
 import * as webhooks from './migrations/0005-webhooks.js';
 import * as contacts from './migrations/0006-contacts.js';
 import * as templates from './migrations/0007-templates.js';
+import * as campaigns from './migrations/0008-campaigns.js';
 import type { Database } from './tables.js';
 
 /** Migrations are listed here rather than read from a folder, so the built package needs no file lookups. */
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005-webhooks': webhooks,
   '0006-contacts': contacts,
   '0007-templates': templates,
+  '0008-campaigns': campaigns,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -4,7 +4,8 @@ import type { Selectable, Insertable, Updateable } from 'kysely';
 export type ServerKind = 'smtp' | 'sandbox';
 export type ServerSecurity = 'none' | 'starttls' | 'tls';
 export type ServerAuth = 'none' | 'password' | 'certificate';
-export type RecipientStatus = 'queued' | 'sending' | 'sent' | 'deferred' | 'failed' | 'cancelled';
+/** `paused`: waiting in a paused campaign; never claimed until the campaign resumes. */
+export type RecipientStatus = 'queued' | 'sending' | 'sent' | 'deferred' | 'failed' | 'cancelled' | 'paused';
 export type MessageStatus = RecipientStatus;
 export type EventType = 'queued' | 'sent' | 'deferred' | 'failed' | 'cancelled' | 'retried' | 'held' | 'expired';
 
@@ -62,6 +63,9 @@ export interface MessagesTable {
   tags: string;
   /** JSON object. */
   metadata: string;
+  /** Set for campaign mail: rendered at send time from the campaign and the contact. */
+  campaign_id: string | null;
+  contact_id: string | null;
 }
 
 export interface MessageContentsTable {
@@ -84,6 +88,8 @@ export interface RecipientsTable {
   last_enhanced: string | null;
   last_response: string | null;
   updated_at: number;
+  /** 0: transactional, claimed first; 1: bulk (campaigns). */
+  priority: number;
 }
 
 export interface EventsTable {
@@ -273,6 +279,37 @@ export interface TemplatesTable {
   updated_at: number;
 }
 
+export type CampaignStatus = 'draft' | 'scheduled' | 'sending' | 'paused' | 'finished' | 'cancelled';
+
+export interface CampaignsTable {
+  id: string;
+  name: string;
+  status: CampaignStatus;
+  user_id: string | null;
+  /** Liquid. */
+  subject: string;
+  from_header: string;
+  from_address: string;
+  reply_to: string | null;
+  template_id: string | null;
+  /** The content as sent: the template's (copied when the campaign is made) or its own. */
+  html: string;
+  text: string | null;
+  text_generated: string;
+  /** JSON array of list ids. */
+  list_ids: string;
+  /** The server to send with; null: the bulk_server setting, else normal routing. */
+  server_id: string | null;
+  /** JSON: when to send (see campaigns/schedule.ts). */
+  schedule: string;
+  /** Recipients made when the campaign was expanded. */
+  total: number;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
 export interface Database {
   servers: ServersTable;
   settings: SettingsTable;
@@ -294,6 +331,7 @@ export interface Database {
   list_members: ListMembersTable;
   contact_imports: ContactImportsTable;
   templates: TemplatesTable;
+  campaigns: CampaignsTable;
 }
 
 export type ServerRow = Selectable<ServersTable>;
@@ -310,3 +348,4 @@ export type ContactRow = Selectable<ContactsTable>;
 export type ListRow = Selectable<ListsTable>;
 export type ContactImportRow = Selectable<ContactImportsTable>;
 export type TemplateRow = Selectable<TemplatesTable>;
+export type CampaignRow = Selectable<CampaignsTable>;

@@ -15,7 +15,7 @@ export function listMessagesRoute(app: FastifyInstance, ctx: HttpContext): void 
       schema: {
         summary: 'Messages, newest first; a sender sees only their own',
         querystring: z.object({
-          status: z.enum(['queued', 'sending', 'sent', 'deferred', 'failed', 'cancelled']).optional(),
+          status: z.enum(['queued', 'sending', 'sent', 'deferred', 'paused', 'failed', 'cancelled']).optional(),
           server: z.string().optional().describe('Server name or id'),
           recipient: z.string().optional(),
           tag: z.string().optional(),
