@@ -42,10 +42,18 @@ export function contactScope(contact: Pick<ContactRow, 'email' | 'name' | 'field
   };
 }
 
+/** The subject for one contact: one line, whatever the merged values hold (they must not add a header). */
+export function renderSubject(subject: Parsed, scope: object): string {
+  return renderLiquid(textLiquid, subject, scope).replace(/[\r\n]+/g, ' ').trim();
+}
+
+export function parseSubject(subject: string): Parsed {
+  return parseLiquid(textLiquid, subject, 'subject');
+}
+
 export function renderTemplate(prepared: PreparedTemplate, scope: object): Rendered {
   return {
-    // A merged value must not be able to add a header line.
-    subject: renderLiquid(textLiquid, prepared.subject, scope).replace(/[\r\n]+/g, ' ').trim(),
+    subject: renderSubject(prepared.subject, scope),
     html: renderLiquid(htmlLiquid, prepared.html, scope),
     text: renderLiquid(textLiquid, prepared.text, scope),
   };

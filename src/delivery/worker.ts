@@ -23,6 +23,7 @@ import { deliverAttempt, type Attempt, type AttemptContext } from './deliver-att
 import { createServerRest } from './server-rest.js';
 import { loadAnswerRules, type AnswerRule } from './classify-answer.js';
 import { createSessionSlots } from '../throttle/index.js';
+import { createCampaignRenderer, type CampaignRenderer } from '../campaigns/campaign-renderer.js';
 
 export interface WorkerDeps {
   store: Store;
@@ -70,6 +71,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
     defaultMaxSessions: config.worker.defaultMaxConcurrent,
   });
   const recorder = new Recorder(store, clock, owner);
+  const campaigns = createCampaignRenderer(store);
   const context: AttemptContext = {
     clock,
     lanes,
@@ -97,7 +99,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
         await lanes.refresh();
         rows = await claimRecipients(store, { owner, limit: Math.min(room, config.worker.claimBatch), now: clock.now(), leaseMs: config.worker.leaseMs });
         // A row of ours whose lease ran out while still in flight here is not started twice.
-        attempts = await loadAttempts(store, rows.filter((r) => !inFlight.has(r.id)));
+        attempts = await loadAttempts(store, campaigns, rows.filter((r) => !inFlight.has(r.id)));
       } catch (error) {
         // Rows claimed before the error stay leased and are taken again when the lease ends.
         log.error({ err: error }, 'could not claim recipients; trying again shortly');
@@ -207,13 +209,15 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
   };
 }
 
-/** Reads the claimed rows' messages and content, and groups recipients by message. */
-async function loadAttempts(store: Store, rows: RecipientRow[]): Promise<Attempt[]> {
+/** Reads the claimed rows' messages and content (rendering campaign messages), and groups recipients by message. */
+async function loadAttempts(store: Store, campaigns: CampaignRenderer, rows: RecipientRow[]): Promise<Attempt[]> {
   const ids = [...new Set(rows.map((r) => r.message_id))];
   if (ids.length === 0) return [];
   const messages = await store.db.selectFrom('messages').selectAll().where('id', 'in', ids).execute();
-  const contents = await store.db.selectFrom('message_contents').selectAll().where('message_id', 'in', ids).execute();
+  const stored = messages.filter((m) => m.campaign_id === null).map((m) => m.id);
+  const contents = stored.length ? await store.db.selectFrom('message_contents').selectAll().where('message_id', 'in', stored).execute() : [];
   const raw = new Map(contents.map((c) => [c.message_id, c.raw]));
+  for (const [id, built] of await campaigns.render(messages.filter((m) => m.campaign_id !== null))) raw.set(id, built);
   const byMessage = new Map(messages.map((m) => [m.id, { message: m, raw: raw.get(m.id) ?? Buffer.alloc(0), recipients: [] as RecipientRow[] }]));
   for (const row of rows) byMessage.get(row.message_id)?.recipients.push(row);
   return [...byMessage.values()].filter((a) => a.recipients.length > 0);

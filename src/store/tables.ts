@@ -302,8 +302,12 @@ export interface CampaignsTable {
   server_id: string | null;
   /** JSON: when to send (see campaigns/schedule.ts). */
   schedule: string;
-  /** Recipients made when the campaign was expanded. */
+  /** Recipients made so far by expansion. */
   total: number;
+  /** The last contact id expanded: expansion resumes after it if interrupted. */
+  expand_cursor: string | null;
+  /** 1 once every contact of the audience has its message. */
+  expanded: number;
   created_at: number;
   updated_at: number;
   started_at: number | null;
