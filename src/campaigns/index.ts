@@ -15,3 +15,4 @@ export { startCampaignMonitor, type CampaignMonitor } from './campaign-monitor.j
 export { createCampaignRenderer, type CampaignRenderer } from './campaign-renderer.js';
 export { composeCampaignMessage, mailboxHeader } from './compose-campaign-message.js';
 export { dueTime, checkSchedule, instantOf, intoWindow, type Schedule } from './schedule.js';
+export { campaignRecipients, writeCampaignReport, campaignTimeline, type RecipientLine } from './campaign-report.js';

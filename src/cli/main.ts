@@ -9,6 +9,7 @@ import { sendCommand } from './send-command.js';
 import { queueCommands } from './queue-commands.js';
 import { userCommands, apiKeyCommands } from './user-commands.js';
 import { contactCommands, listCommands } from './contact-commands.js';
+import { campaignCommands, templateCommands } from './campaign-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('postroom')
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
     .showHelpAfterError(false)
     .exitOverride();
-  for (const command of [...runCommands(), serverCommands(), settingsCommands(), sendCommand(), queueCommands(), userCommands(), apiKeyCommands(), contactCommands(), listCommands()]) {
+  for (const command of [...runCommands(), serverCommands(), settingsCommands(), sendCommand(), queueCommands(), userCommands(), apiKeyCommands(), contactCommands(), listCommands(), templateCommands(), campaignCommands()]) {
     program.addCommand(command);
   }
   // Every subcommand reports usage errors as one line and exits non-zero.

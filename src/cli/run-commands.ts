@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { startWorker } from '../delivery/index.js';
 import { ensureSandboxServer, listServers } from '../servers/index.js';
+import { startCampaignMonitor } from '../campaigns/index.js';
 import { migrateToLatest } from '../store/index.js';
 import { ensureFirstAdmin } from '../users/index.js';
 import { buildHttpApp } from '../http/index.js';
@@ -13,6 +14,8 @@ import type { Output } from './output.js';
 /** Runs the worker until SIGINT / SIGTERM; a second signal exits at once. */
 async function runWorker(app: App, out: Output, exitWhenIdle: boolean): Promise<void> {
   const worker = startWorker({ store: app.store, clock: app.clock, secrets: app.secrets, config: app.config, log: app.log }, { exitWhenIdle });
+  // Campaigns started through the API are expanded here, and finished ones marked so.
+  const campaigns = startCampaignMonitor({ store: app.store, clock: app.clock, log: app.log, lifetimeMs: app.config.retry.lifetimeMs });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
@@ -27,6 +30,7 @@ async function runWorker(app: App, out: Output, exitWhenIdle: boolean): Promise<
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await campaigns.stop();
   }
   const stats = worker.stats();
   out.print({ stopped: true, ...stats }, () => `stopped after recording ${stats.recorded} outcome(s)`);

@@ -1,0 +1,79 @@
+/**
+ * Campaign benchmark, every step as the operator runs it (`postroom …` as its own process):
+ *
+ *   1. import 1,000,000 contacts from CSV (time, peak RSS);
+ *   2. put the first 100,000 on a list and make a personalised template and campaign;
+ *   3. `campaign send`: expansion into the spool (time);
+ *   4. `worker --exit-when-idle` delivers to a local SMTP sink in its own process through one
+ *      server with 8 sessions (messages per second, peak RSS).
+ *
+ *   npm run bench:campaign                                   SQLite in a temp directory
+ *   npm run bench:campaign -- --contacts 200000 --recipients 50000
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:campaign
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createBenchDatabase } from './bench-database.js';
+import { writeContactsCsv } from './contacts-csv.js';
+import { runTimed, type Timed } from './run-timed.js';
+import { startSinkProcess } from './sink-process.js';
+
+const { values: flags } = parseArgs({ options: { contacts: { type: 'string', default: '1000000' }, recipients: { type: 'string', default: '100000' }, sessions: { type: 'string', default: '8' } } });
+const contacts = Number(flags.contacts);
+const recipients = Number(flags.recipients);
+
+const TEMPLATE = `<html><head><style>p { font-family: sans-serif; color: #333 } .code { font-weight: bold }</style></head><body>
+<h1>Hello {{ contact.first_name | default: "there" }}!</h1>
+<p>Thanks for being on the {{ contact.plan }} plan in {{ contact.city }}, {{ contact.country }}.</p>
+<p class="code">Your account: {{ contact.email | upcase }}</p>
+{% if contact.plan == "pro" %}<p>As a pro customer you get early access.</p>{% endif %}
+<p>${'Some news paragraph text. '.repeat(40)}</p>
+</body></html>`;
+
+async function main(): Promise<void> {
+  const database = await createBenchDatabase();
+  const sink = await startSinkProcess();
+  try {
+    const env = { ...process.env, POSTROOM_DATA_DIR: database.dataDir, POSTROOM_SECRET_KEY: 'ab'.repeat(32), POSTROOM_LOG_LEVEL: 'warn', ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}) };
+    const must = async (args: string[]): Promise<Timed> => {
+      const run = await runTimed(['--json', ...args], env);
+      if (run.code !== 0 && run.code !== 3) throw new Error(`postroom ${args.join(' ')} exited ${run.code}`);
+      return run;
+    };
+    console.log(`database: ${database.description}`);
+    await must(['migrate']);
+
+    const all = path.join(database.dataDir, 'contacts.csv');
+    await writeContactsCsv(all, contacts);
+    const imported = await must(['contacts', 'import', all, '--list', 'Everyone']);
+    const report = JSON.parse(imported.stdout) as { rows: number; created: number };
+    console.log(`import: ${report.rows.toLocaleString()} rows in ${imported.seconds.toFixed(1)} s (${Math.round(report.rows / imported.seconds).toLocaleString()} rows/s), peak RSS ${imported.peakMb} MB`);
+
+    const some = path.join(database.dataDir, 'audience.csv');
+    await writeContactsCsv(some, recipients, { bad: false });
+    await must(['contacts', 'import', some, '--list', 'Audience']);
+    const html = path.join(database.dataDir, 'template.html');
+    writeFileSync(html, TEMPLATE);
+    await must(['template', 'create', '--name', 'News', '--subject', 'News for {{ contact.first_name }} in {{ contact.city }}', '--html-file', html]);
+    await must(['server', 'add', '--name', 'sink', '--host', '127.0.0.1', '--port', String(sink.port), '--security', 'none', '--max-concurrent', flags.sessions!]);
+    await must(['campaign', 'create', '--name', 'Bench', '--from', 'News <news@example.com>', '--list', 'Audience', '--template', 'News']);
+
+    const started = performance.now();
+    const sent = await must(['campaign', 'send', 'Bench']);
+    const expansion = JSON.parse(sent.stdout) as { total: number };
+    console.log(`expansion: ${expansion.total.toLocaleString()} messages queued in ${sent.seconds.toFixed(1)} s (peak RSS ${sent.peakMb} MB)`);
+    const worker = await must(['worker', '--exit-when-idle']);
+    const total = (performance.now() - started) / 1000;
+    const counters = await sink.stats();
+    const status = JSON.parse((await must(['campaign', 'status', 'Bench'])).stdout) as { recipients: Record<string, number>; status: string };
+    console.log(`delivery: ${counters.messages.toLocaleString()} messages at the sink in ${worker.seconds.toFixed(1)} s (${Math.round(counters.messages / worker.seconds).toLocaleString()}/s), worker peak RSS ${worker.peakMb} MB`);
+    console.log(`end to end (send + deliver): ${total.toFixed(1)} s, ${Math.round(counters.messages / total).toLocaleString()} messages/s; campaign ${status.status}: ${JSON.stringify(status.recipients)}`);
+    if (counters.messages !== recipients) console.log(`WARNING: the sink received ${counters.messages} messages, expected ${recipients}`);
+  } finally {
+    await sink.close();
+    await database.drop();
+  }
+}
+
+await main();

@@ -1,0 +1,87 @@
+/**
+ * A campaign's report: each recipient's state with the last SMTP answer (as CSV, streamed), and
+ * outcomes over time. Bounces, opens, clicks and unsubscribes join it in the feedback issue.
+ */
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { sql } from 'kysely';
+import type { Store, CampaignRow } from '../store/index.js';
+import { csvCell } from './export-contacts.js';
+
+const PAGE = 5000;
+
+export interface RecipientLine {
+  messageId: string;
+  address: string;
+  status: string;
+  attempts: number;
+  code: number | null;
+  enhancedCode: string | null;
+  response: string | null;
+  updatedAt: string;
+}
+
+/** One page of the campaign's recipients (by message id), optionally in one state. */
+export async function campaignRecipients(store: Store, campaignId: string, options: { status?: string | undefined; after?: string | undefined; limit?: number } = {}): Promise<RecipientLine[]> {
+  let query = store.db
+    .selectFrom('messages')
+    .innerJoin('recipients', 'recipients.message_id', 'messages.id')
+    .select(['messages.id', 'recipients.address', 'recipients.status', 'recipients.attempts', 'recipients.last_code', 'recipients.last_enhanced', 'recipients.last_response', 'recipients.updated_at'])
+    .where('messages.campaign_id', '=', campaignId)
+    .orderBy('messages.id')
+    .limit(options.limit ?? 100);
+  if (options.after) query = query.where('messages.id', '>', options.after);
+  if (options.status) query = query.where('recipients.status', '=', options.status as never);
+  const rows = await query.execute();
+  return rows.map((r) => ({
+    messageId: r.id,
+    address: r.address,
+    status: r.status,
+    attempts: r.attempts,
+    code: r.last_code,
+    enhancedCode: r.last_enhanced,
+    response: r.last_response,
+    updatedAt: new Date(Number(r.updated_at)).toISOString(),
+  }));
+}
+
+export async function writeCampaignReport(store: Store, campaign: CampaignRow, out: Writable): Promise<number> {
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  await write(['email', 'status', 'attempts', 'code', 'enhanced_code', 'response', 'updated_at', 'message_id'].join(',') + '\r\n');
+  let after: string | undefined;
+  let count = 0;
+  for (;;) {
+    const page = await campaignRecipients(store, campaign.id, { after, limit: PAGE });
+    if (page.length === 0) break;
+    await write(page.map((r) => [r.address, r.status, r.attempts, r.code, r.enhancedCode, r.response, r.updatedAt, r.messageId].map(csvCell).join(',') + '\r\n').join(''));
+    count += page.length;
+    after = page.at(-1)!.messageId;
+  }
+  return count;
+}
+
+/** Outcomes of the campaign's recipients per bucket (default: hours) since it started. */
+export async function campaignTimeline(store: Store, campaign: CampaignRow, now: number, bucketMs = 3_600_000) {
+  const start = Math.floor(Number(campaign.started_at ?? campaign.created_at) / bucketMs) * bucketMs;
+  const bucket = sql<number>`events.created_at / ${sql.lit(bucketMs)}`;
+  const rows = await store.db
+    .selectFrom('events')
+    .innerJoin('messages', 'messages.id', 'events.message_id')
+    .select([sql<number>`${bucket}`.as('bucket'), 'events.type', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('messages.campaign_id', '=', campaign.id)
+    .where('events.type', 'in', ['sent', 'deferred', 'failed', 'expired'])
+    .groupBy([bucket, 'events.type'])
+    .execute();
+  const count = Math.max(1, Math.min(24 * 14, Math.ceil((now - start) / bucketMs) + 1));
+  const buckets = Array.from({ length: count }, (_, i) => ({ start: new Date(start + i * bucketMs).toISOString(), sent: 0, deferred: 0, failed: 0 }));
+  for (const row of rows) {
+    const b = buckets[Math.floor(Number(row.bucket)) - start / bucketMs];
+    if (!b) continue;
+    if (row.type === 'sent') b.sent += Number(row.n);
+    else if (row.type === 'deferred') b.deferred += Number(row.n);
+    else b.failed += Number(row.n);
+  }
+  return { bucketMs, buckets };
+}
