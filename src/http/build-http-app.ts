@@ -44,6 +44,9 @@ import { revokeApiKeyRoute } from './routes/revoke-api-key.js';
 import { getStatsRoute } from './routes/get-stats.js';
 import { listSandboxMessagesRoute } from './routes/list-sandbox-messages.js';
 import { getSandboxMessageRoutes } from './routes/get-sandbox-message.js';
+import { campaignRoutes } from './routes/campaign-routes.js';
+import { contactRoutes } from './routes/contact-routes.js';
+import { templateRoutes } from './routes/template-routes.js';
 
 export interface HttpOptions {
   /** Largest request body accepted (default: config api.bodyLimitBytes, 30 MB); larger ones answer 413. */
@@ -132,6 +135,9 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
         getStatsRoute(secured, ctx);
         listSandboxMessagesRoute(secured, ctx);
         getSandboxMessageRoutes(secured, ctx);
+        campaignRoutes(secured, ctx, closing.signal);
+        contactRoutes(secured, ctx);
+        templateRoutes(secured, ctx);
       });
     },
     { prefix: '/api/v1' },
