@@ -12,6 +12,7 @@ import { findServer } from '../servers/index.js';
 import { compileTemplate } from './compile-template.js';
 import { findTemplate } from './manage-templates.js';
 import { findList } from './lists.js';
+import { findSegment } from './segment.js';
 import { checkSchedule, type Schedule } from './schedule.js';
 import { parseLiquid, textLiquid } from './liquid.js';
 
@@ -34,7 +35,8 @@ export const campaignInputSchema = z.object({
   template: z.string().max(200).optional().describe('Template id or name'),
   html: z.string().max(5_000_000).optional().describe('Content of its own (HTML or MJML, with Liquid), instead of a template'),
   text: z.string().max(5_000_000).optional(),
-  lists: z.array(z.string().max(200)).min(1, 'name at least one list'),
+  lists: z.array(z.string().max(200)).max(100).default([]).describe('Lists to send to (their contacts, each address once)'),
+  segment: z.string().max(200).optional().describe('A segment the audience must match (alone: every contact it matches)'),
   server: z.string().max(200).optional().describe('Server to send with; left out, the bulk_server setting, else normal routing'),
   schedule: scheduleSchema.default({ kind: 'now', timeZone: 'UTC' }),
 });
@@ -69,6 +71,8 @@ export async function createCampaign(ctx: { store: Store; clock: Clock }, input:
 
   const listIds: string[] = [];
   for (const [i, name] of c.lists.entries()) listIds.push((await findList(ctx.store, name, `lists[${i}]`)).id);
+  const segmentId = c.segment ? (await findSegment(ctx.store, c.segment, 'segment')).id : null;
+  if (listIds.length === 0 && !segmentId) throw new InputError('lists', 'name at least one list or a segment');
   const serverId = c.server ? (await findServer(ctx.store, c.server, 'server')).id : null;
 
   const schedule: Schedule = {
@@ -97,6 +101,7 @@ export async function createCampaign(ctx: { store: Store; clock: Clock }, input:
     text: content.text,
     text_generated: content.textGenerated,
     list_ids: JSON.stringify([...new Set(listIds)]),
+    segment_id: segmentId,
     server_id: serverId,
     schedule: JSON.stringify(schedule),
     total: 0,

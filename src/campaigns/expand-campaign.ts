@@ -15,6 +15,7 @@ import { domainOf, formatMailbox, recordEvents, type NewEvent } from '../spool/i
 import { getSettings, findServer } from '../servers/index.js';
 import { contactScope, parseSubject, renderSubject } from './render-template.js';
 import { dueTime, type Schedule } from './schedule.js';
+import { parseSegment, segmentCondition, type SegmentDefinition } from './segment.js';
 
 export interface ExpandContext {
   store: Store;
@@ -24,36 +25,52 @@ export interface ExpandContext {
 
 const BATCH = 2000;
 
-/** The audience, as a query: subscribed contacts on any of the lists. */
-export function audienceQuery(store: Store, listIds: string[]) {
-  return store.db
-    .selectFrom('contacts')
-    .where('contacts.status', '=', 'subscribed')
-    .where(({ exists, selectFrom }) =>
-      exists(selectFrom('list_members').select('list_members.contact_id').whereRef('list_members.contact_id', '=', 'contacts.id').where('list_members.list_id', 'in', listIds)),
-    );
+export interface Audience {
+  listIds: string[];
+  segment: SegmentDefinition | null;
+  /** When the segment is evaluated ("in the last 30 days" counts back from here). */
+  now: number;
 }
 
-export async function countAudience(store: Store, listIds: string[]): Promise<number> {
-  const row = await audienceQuery(store, listIds).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+/** The audience, as a query: subscribed contacts on any of the lists, and matching the segment. */
+export function audienceQuery(store: Store, audience: Audience) {
+  let query = store.db.selectFrom('contacts').where('contacts.status', '=', 'subscribed');
+  if (audience.listIds.length > 0) {
+    const listIds = audience.listIds;
+    query = query.where(({ exists, selectFrom }) =>
+      exists(selectFrom('list_members').select('list_members.contact_id').whereRef('list_members.contact_id', '=', 'contacts.id').where('list_members.list_id', 'in', listIds)),
+    );
+  }
+  if (audience.segment) query = query.where(segmentCondition(store, audience.segment, audience.now));
+  return query;
+}
+
+export async function countAudience(store: Store, audience: Audience): Promise<number> {
+  const row = await audienceQuery(store, audience).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** A campaign's audience as it was set. */
+export async function campaignAudience(store: Store, campaign: CampaignRow, now: number): Promise<Audience> {
+  const segment = campaign.segment_id ? await store.db.selectFrom('segments').select('definition').where('id', '=', campaign.segment_id).executeTakeFirst() : undefined;
+  return { listIds: JSON.parse(campaign.list_ids) as string[], segment: segment ? parseSegment(JSON.parse(segment.definition)) : null, now };
 }
 
 /** Writes the campaign's remaining messages; returns how many it wrote (stopping early if another process is expanding it, or it was cancelled). */
 export async function expandCampaign(ctx: ExpandContext, campaign: CampaignRow): Promise<number> {
   const { store, clock } = ctx;
-  const listIds = JSON.parse(campaign.list_ids) as string[];
   const schedule = JSON.parse(campaign.schedule) as Schedule;
-  const total = await countAudience(store, listIds);
+  const startedAt = campaign.started_at ?? clock.now();
+  const audience = await campaignAudience(store, campaign, startedAt);
+  const total = await countAudience(store, audience);
   const subject = parseSubject(campaign.subject);
   const serverId = campaign.server_id ?? (await bulkServer(store));
   const domain = domainOf(campaign.from_address);
-  const startedAt = campaign.started_at ?? clock.now();
   let cursor = campaign.expand_cursor ?? '';
   let index = campaign.total;
   let written = 0;
   for (;;) {
-    const contacts: ContactRow[] = await audienceQuery(store, listIds).selectAll('contacts').where('contacts.id', '>', cursor).orderBy('contacts.id').limit(BATCH).execute();
+    const contacts: ContactRow[] = await audienceQuery(store, audience).selectAll('contacts').where('contacts.id', '>', cursor).orderBy('contacts.id').limit(BATCH).execute();
     const now = clock.now();
     const messages: Array<Insertable<MessagesTable>> = [];
     const recipients: Array<Insertable<RecipientsTable>> = [];

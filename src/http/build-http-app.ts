@@ -47,6 +47,7 @@ import { getSandboxMessageRoutes } from './routes/get-sandbox-message.js';
 import { campaignRoutes } from './routes/campaign-routes.js';
 import { contactRoutes } from './routes/contact-routes.js';
 import { templateRoutes } from './routes/template-routes.js';
+import { segmentRoutes } from './routes/segment-routes.js';
 
 export interface HttpOptions {
   /** Largest request body accepted (default: config api.bodyLimitBytes, 30 MB); larger ones answer 413. */
@@ -138,6 +139,7 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
         campaignRoutes(secured, ctx, closing.signal);
         contactRoutes(secured, ctx);
         templateRoutes(secured, ctx);
+        segmentRoutes(secured, ctx);
       });
     },
     { prefix: '/api/v1' },

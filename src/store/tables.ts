@@ -7,7 +7,8 @@ export type ServerAuth = 'none' | 'password' | 'certificate';
 /** `paused`: waiting in a paused campaign; never claimed until the campaign resumes. */
 export type RecipientStatus = 'queued' | 'sending' | 'sent' | 'deferred' | 'failed' | 'cancelled' | 'paused';
 export type MessageStatus = RecipientStatus;
-export type EventType = 'queued' | 'sent' | 'deferred' | 'failed' | 'cancelled' | 'retried' | 'held' | 'expired';
+/** The event log's types; bounced, complained, opened, clicked and unsubscribed come from feedback. */
+export type EventType = 'queued' | 'sent' | 'deferred' | 'failed' | 'cancelled' | 'retried' | 'held' | 'expired' | 'bounced' | 'complained' | 'opened' | 'clicked' | 'unsubscribed';
 
 export interface ServersTable {
   id: string;
@@ -298,6 +299,8 @@ export interface CampaignsTable {
   text_generated: string;
   /** JSON array of list ids. */
   list_ids: string;
+  /** A segment the audience must also match (with lists: contacts on the lists that match it). */
+  segment_id: string | null;
   /** The server to send with; null: the bulk_server setting, else normal routing. */
   server_id: string | null;
   /** JSON: when to send (see campaigns/schedule.ts). */
@@ -312,6 +315,15 @@ export interface CampaignsTable {
   updated_at: number;
   started_at: number | null;
   finished_at: number | null;
+}
+
+export interface SegmentsTable {
+  id: string;
+  name: string;
+  /** JSON: the filter (see campaigns/segment.ts). */
+  definition: string;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface Database {
@@ -336,6 +348,7 @@ export interface Database {
   contact_imports: ContactImportsTable;
   templates: TemplatesTable;
   campaigns: CampaignsTable;
+  segments: SegmentsTable;
 }
 
 export type ServerRow = Selectable<ServersTable>;
@@ -353,3 +366,4 @@ export type ListRow = Selectable<ListsTable>;
 export type ContactImportRow = Selectable<ContactImportsTable>;
 export type TemplateRow = Selectable<TemplatesTable>;
 export type CampaignRow = Selectable<CampaignsTable>;
+export type SegmentRow = Selectable<SegmentsTable>;

@@ -15,6 +15,9 @@ import {
   countAudience,
   createCampaign,
   findCampaign,
+  findList,
+  findSegment,
+  parseSegment,
   pauseCampaign,
   resumeCampaign,
   retryFailedRecipients,
@@ -39,6 +42,7 @@ export function campaignView(c: CampaignRow) {
     replyTo: c.reply_to,
     templateId: c.template_id,
     listIds: JSON.parse(c.list_ids) as string[],
+    segmentId: c.segment_id,
     serverId: c.server_id,
     schedule: JSON.parse(c.schedule) as Record<string, unknown>,
     total: c.total,
@@ -82,11 +86,20 @@ export function campaignRoutes(app: FastifyInstance, ctx: HttpContext, closing: 
 
   typed.post(
     '/campaigns/audience',
-    { schema: { summary: 'How many contacts a set of lists reaches (subscribed, each address once)', body: z.object({ lists: z.array(z.string().max(200)).max(100) }) } },
+    {
+      schema: {
+        summary: 'How many contacts lists and / or a segment reach (subscribed, each address once); the live count of the editors',
+        body: z.object({ lists: z.array(z.string().max(200)).max(100).default([]), segment: z.string().max(200).optional(), definition: z.unknown().optional().describe('An unsaved segment definition') }),
+      },
+    },
     async (request) => {
       requireUser(request);
-      const ids = (await ctx.store.db.selectFrom('lists').select('id').where((eb) => eb.or([eb('id', 'in', request.body.lists.length ? request.body.lists : ['']), eb('name', 'in', request.body.lists.length ? request.body.lists : [''])])).execute()).map((r) => r.id);
-      return { contacts: ids.length ? await countAudience(ctx.store, ids) : 0 };
+      const listIds: string[] = [];
+      for (const [i, name] of request.body.lists.entries()) listIds.push((await findList(ctx.store, name, `lists[${i}]`)).id);
+      const now = ctx.clock.now();
+      const segment = request.body.definition !== undefined ? parseSegment(request.body.definition) : request.body.segment ? parseSegment(JSON.parse((await findSegment(ctx.store, request.body.segment, 'segment')).definition)) : null;
+      if (listIds.length === 0 && !segment) return { contacts: 0 };
+      return { contacts: await countAudience(ctx.store, { listIds, segment, now }) };
     },
   );
 

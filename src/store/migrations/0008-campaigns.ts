@@ -1,5 +1,5 @@
 /**
- * Campaigns. A campaign's recipients are ordinary spool rows — one message per contact, made
+ * Campaigns and segments. A campaign's recipients are ordinary spool rows — one message per contact, made
  * when the campaign is expanded — so routing, limits, retries and the event log treat campaign
  * mail like any other. Such a message has no stored content: it is rendered at send time from the
  * campaign's template and its contact (`messages.campaign_id`, `messages.contact_id`).
@@ -28,6 +28,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('text', 'text')
     .addColumn('text_generated', 'text', (c) => c.notNull())
     .addColumn('list_ids', 'text', (c) => c.notNull())
+    .addColumn('segment_id', 'text')
     .addColumn('server_id', 'text')
     .addColumn('schedule', 'text', (c) => c.notNull())
     .addColumn('total', 'integer', (c) => c.notNull().defaultTo(0))
@@ -43,6 +44,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('messages').addColumn('campaign_id', 'text').execute();
   await db.schema.alterTable('messages').addColumn('contact_id', 'text').execute();
   await db.schema.createIndex('messages_campaign').on('messages').columns(['campaign_id', 'id']).execute();
+  // Segments ask what happened to a contact's messages ("opened any campaign in the last 30 days").
+  await db.schema.createIndex('messages_contact').on('messages').columns(['contact_id', 'id']).execute();
+
+  await db.schema
+    .createTable('segments')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull().unique())
+    .addColumn('definition', 'text', (c) => c.notNull())
+    .addColumn('created_at', time, (c) => c.notNull())
+    .addColumn('updated_at', time, (c) => c.notNull())
+    .execute();
 
   await db.schema.alterTable('recipients').addColumn('priority', 'integer', (c) => c.notNull().defaultTo(0)).execute();
   await db.schema
