@@ -19,6 +19,7 @@ import { InputError } from '../lib/input-error.js';
 import { findCampaign } from './create-campaign.js';
 import { expandCampaign, type ExpandContext } from './expand-campaign.js';
 import { refreshCampaignMessages } from './campaign-messages.js';
+import { recordEvents } from '../spool/index.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -143,13 +144,27 @@ export async function advanceCampaigns(store: Store, clock: Clock): Promise<Camp
       .limit(1)
       .executeTakeFirst();
     if (waiting) continue;
-    const done = await store.db
-      .updateTable('campaigns')
-      .set({ status: 'finished', finished_at: now, updated_at: now })
-      .where('id', '=', campaign.id)
-      .where('status', '=', 'sending')
-      .executeTakeFirst();
-    if (Number(done.numUpdatedRows) === 1) finished.push({ ...campaign, status: 'finished', finished_at: now });
+    const done = await store.db.transaction().execute(async (trx) => {
+      const moved = await trx
+        .updateTable('campaigns')
+        .set({ status: 'finished', finished_at: now, updated_at: now })
+        .where('id', '=', campaign.id)
+        .where('status', '=', 'sending')
+        .executeTakeFirst();
+      if (Number(moved.numUpdatedRows) !== 1) return false;
+      const counts = await trx
+        .selectFrom('recipients')
+        .innerJoin('messages', 'messages.id', 'recipients.message_id')
+        .select(['recipients.status', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('messages.campaign_id', '=', campaign.id)
+        .groupBy('recipients.status')
+        .execute();
+      const detail = counts.map((c) => `${Number(c.n)} ${c.status}`).join(', ');
+      // The campaign's own event (webhook campaign.finished, the UI's notification): message_id holds the campaign id.
+      await recordEvents(trx, [{ messageId: campaign.id, type: 'campaign_finished', detail: `${campaign.name}: ${detail}` }], now);
+      return true;
+    });
+    if (done) finished.push({ ...campaign, status: 'finished', finished_at: now });
   }
   return finished;
 }

@@ -28,8 +28,12 @@ export async function listEvents(store: Store, filter: EventFilter = {}): Promis
     .limit(filter.limit ?? 100);
   if (filter.userId) {
     const userId = filter.userId;
-    query = query.where(({ exists, selectFrom }) =>
-      exists(selectFrom('messages').select('messages.id').whereRef('messages.id', '=', 'events.message_id').where('messages.user_id', '=', userId)),
+    query = query.where(({ exists, selectFrom, or }) =>
+      or([
+        exists(selectFrom('messages').select('messages.id').whereRef('messages.id', '=', 'events.message_id').where('messages.user_id', '=', userId)),
+        // A campaign's own events (campaign_finished) carry the campaign id.
+        exists(selectFrom('campaigns').select('campaigns.id').whereRef('campaigns.id', '=', 'events.message_id').where('campaigns.user_id', '=', userId)),
+      ]),
     );
   }
   if (filter.messageId) query = query.where('events.message_id', '=', filter.messageId);

@@ -7,8 +7,11 @@ export type ServerAuth = 'none' | 'password' | 'certificate';
 /** `paused`: waiting in a paused campaign; never claimed until the campaign resumes. */
 export type RecipientStatus = 'queued' | 'sending' | 'sent' | 'deferred' | 'failed' | 'cancelled' | 'paused';
 export type MessageStatus = RecipientStatus;
-/** The event log's types; bounced, complained, opened, clicked and unsubscribed come from feedback. */
-export type EventType = 'queued' | 'sent' | 'deferred' | 'failed' | 'cancelled' | 'retried' | 'held' | 'expired' | 'bounced' | 'complained' | 'opened' | 'clicked' | 'unsubscribed';
+/**
+ * The event log's types; bounced, complained, opened, clicked and unsubscribed come from feedback.
+ * `campaign_finished` is a campaign's event: its `message_id` holds the campaign id.
+ */
+export type EventType = 'queued' | 'sent' | 'deferred' | 'failed' | 'cancelled' | 'retried' | 'held' | 'expired' | 'bounced' | 'complained' | 'opened' | 'clicked' | 'unsubscribed' | 'campaign_finished';
 
 export interface ServersTable {
   id: string;

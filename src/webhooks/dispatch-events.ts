@@ -127,6 +127,9 @@ async function messageOwners(store: Store, ids: string[]): Promise<Map<string, s
   for (let i = 0; i < ids.length; i += 500) {
     const rows = await store.db.selectFrom('messages').select(['id', 'user_id']).where('id', 'in', ids.slice(i, i + 500)).execute();
     for (const r of rows) owners.set(r.id, r.user_id);
+    // A campaign's events carry the campaign id.
+    const campaigns = await store.db.selectFrom('campaigns').select(['id', 'user_id']).where('id', 'in', ids.slice(i, i + 500)).execute();
+    for (const c of campaigns) owners.set(c.id, c.user_id);
   }
   return owners;
 }

@@ -28,7 +28,7 @@ export const WEBHOOK_EVENT_TYPES = [
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
-const RENAMED: Partial<Record<EventType, WebhookEventType>> = { expired: 'message.failed' };
+const RENAMED: Partial<Record<EventType, WebhookEventType>> = { expired: 'message.failed', campaign_finished: 'campaign.finished' };
 
 /** The webhook name of an event log type: `sent` → `message.sent`, `expired` → `message.failed`. */
 export function webhookEventType(type: EventType): string {

@@ -90,6 +90,9 @@ describe.each(testDatabaseKinds())('campaigns on %s', (kind: TestDatabaseKind) =
     expect(seen.size).toBe(5000);
     const progress = await campaignProgress(e.app.store, await findCampaign(e.app.store, campaign.id), e.app.clock.now());
     expect(progress).toMatchObject({ status: 'finished', total: 5000, remaining: 0, recipients: { sent: 5000, failed: 0, queued: 0 } });
+    // Its end is an event of its own (webhooks send it as campaign.finished; the UI shows it).
+    const finished = await e.app.store.db.selectFrom('events').selectAll().where('type', '=', 'campaign_finished').execute();
+    expect(finished).toEqual([expect.objectContaining({ message_id: campaign.id, detail: 'November news: 5000 sent' })]);
   });
 
   it('delivers at 09:00 local time in each contact\'s zone (contacts without one use the campaign\'s)', async () => {

@@ -14,7 +14,7 @@ interface LiveEvents {
 
 const LiveEventsContext = createContext<LiveEvents>({ subscribe: () => () => undefined, connected: false });
 
-const EVENT_TYPES = ['queued', 'sent', 'deferred', 'failed', 'bounced', 'cancelled', 'retried', 'expired', 'held', 'complained', 'opened', 'clicked', 'unsubscribed'];
+const EVENT_TYPES = ['queued', 'sent', 'deferred', 'failed', 'bounced', 'cancelled', 'retried', 'expired', 'held', 'complained', 'opened', 'clicked', 'unsubscribed', 'campaign_finished'];
 
 export function LiveEventsProvider({ children }: { children: ReactNode }) {
   const listeners = useRef(new Set<Listener>());

@@ -1,7 +1,8 @@
 /**
  * Watches the live events for what an operator should hear about without looking:
  * - a server starts failing (several deferrals or failures in a row with no delivery between);
- * - a batch finishes (a burst of sending ends and the queue is empty again).
+ * - a batch finishes (a burst of sending ends and the queue is empty again);
+ * - a campaign finishes.
  */
 import { useRef } from 'react';
 import { api } from './api';
@@ -19,6 +20,10 @@ export function DeliveryNotices() {
   const batch = useRef({ sent: 0, failed: 0, deferred: 0, timer: 0 });
 
   useLiveEvents((event) => {
+    if (event.type === 'campaign_finished') {
+      toast({ kind: 'success', title: 'Campaign finished', body: event.detail ?? undefined, desktop: true });
+      return;
+    }
     const server = event.server;
     if (server) {
       if (event.type === 'sent') errorsInARow.current.set(server, 0);
