@@ -57,6 +57,10 @@ describe.each(testDatabaseKinds())('campaigns API on %s', (kind: TestDatabaseKin
     expect(template.status, template.text).toBe(201);
     const preview = await a.request<{ subject: string; html: string; text: string }>('POST', `/api/v1/templates/${template.json.id}/preview`, { key: a.senderA.key, body: { contact: 'C7@example.org' } });
     expect(preview.json).toMatchObject({ subject: 'Hi Customer', html: '<p>Hello Customer 7 from Town 1</p>' });
+    const test = await a.request<{ id: string }>('POST', `/api/v1/templates/${template.json.id}/test`, { key: a.senderA.key, body: { to: 'me@example.net', from: 'shop@example.com', contact: 'c7@example.org' } });
+    expect(test.status, test.text).toBe(202);
+    const testMessage = await a.request<{ subject: string; to: string; content: { html: string } }>('GET', `/api/v1/messages/${test.json.id}`, { key: a.senderA.key });
+    expect(testMessage.json).toMatchObject({ subject: '[Test] Hi Customer', to: 'me@example.net', content: { html: expect.stringContaining('Hello Customer 7 from Town 1') } });
 
     const audience = await a.request<{ contacts: number }>('POST', '/api/v1/campaigns/audience', { key: a.senderA.key, body: { lists: ['Customers'] } });
     expect(audience.json.contacts).toBe(300);
@@ -95,9 +99,13 @@ describe.each(testDatabaseKinds())('campaigns API on %s', (kind: TestDatabaseKin
     const done = await until((p) => p.status === 'finished');
     expect(done.recipients.sent).toBe(300);
 
-    const recipients = await a.request<{ recipients: Array<{ address: string; status: string; code: number }> }>('GET', `/api/v1/campaigns/${id}/recipients?limit=5`, { key: a.senderA.key });
+    const recipients = await a.request<{ recipients: Array<{ messageId: string; address: string; status: string; code: number }> }>('GET', `/api/v1/campaigns/${id}/recipients?limit=5`, { key: a.senderA.key });
     expect(recipients.json.recipients).toHaveLength(5);
     expect(recipients.json.recipients[0]).toMatchObject({ status: 'sent', code: 250 });
+    // A campaign message's content is rendered on demand, as it was sent.
+    const one = await a.request<{ content: { html: string }; subject: string }>('GET', `/api/v1/messages/${recipients.json.recipients[0]!.messageId}`, { key: a.senderA.key });
+    expect(one.json.content.html).toMatch(/^<p>Hello Customer \d+ from Town \d<\/p>/);
+    expect(one.json.subject).toBe('Hi Customer');
     const reportCsv = await a.request('GET', `/api/v1/campaigns/${id}/report.csv`, { key: a.senderA.key });
     expect(reportCsv.text.split('\r\n')[0]).toBe('email,status,attempts,code,enhanced_code,response,updated_at,message_id');
     expect(reportCsv.text.trim().split('\r\n')).toHaveLength(301);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { getRawMessage } from '../../spool/index.js';
+import { messageRaw } from '../message-raw.js';
 import { requireUser } from '../auth.js';
 import { sendAttachment } from '../attachment-reply.js';
 import { visibleMessage, type HttpContext } from '../context.js';
@@ -17,7 +17,7 @@ export function getMessageAttachmentRoute(app: FastifyInstance, ctx: HttpContext
     },
     async (request, reply) => {
       const message = await visibleMessage(ctx, requireUser(request), request.params.id, 'content');
-      return sendAttachment(reply, await getRawMessage(ctx.store, message.id), request.params.n);
+      return sendAttachment(reply, await messageRaw(ctx, message), request.params.n);
     },
   );
 }

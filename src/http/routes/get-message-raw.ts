@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { getRawMessage } from '../../spool/index.js';
+import { messageRaw } from '../message-raw.js';
 import { requireUser } from '../auth.js';
 import { visibleMessage, type HttpContext } from '../context.js';
 
@@ -14,7 +14,7 @@ export function getMessageRawRoute(app: FastifyInstance, ctx: HttpContext): void
       return reply
         .type('message/rfc822')
         .header('content-disposition', `attachment; filename="${message.id}.eml"`)
-        .send(await getRawMessage(ctx.store, message.id));
+        .send(await messageRaw(ctx, message));
     },
   );
 }

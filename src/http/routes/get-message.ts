@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import PostalMime from 'postal-mime';
-import { getMessage, getRawMessage, messageView } from '../../spool/index.js';
+import { getMessage, messageView } from '../../spool/index.js';
+import { messageRaw } from '../message-raw.js';
 import { requireUser } from '../auth.js';
 import { visibleMessage, type HttpContext } from '../context.js';
 import { canSeeContent } from '../visibility.js';
@@ -37,7 +38,7 @@ export function getMessageRoute(app: FastifyInstance, ctx: HttpContext): void {
       const user = requireUser(request);
       const message = await visibleMessage(ctx, user, request.params.id, 'metadata');
       const view = messageView(await getMessage(ctx.store, message.id));
-      const content = canSeeContent(user, message) ? await readContent(await getRawMessage(ctx.store, message.id)) : null;
+      const content = canSeeContent(user, message) ? await readContent(await messageRaw(ctx, message)) : null;
       return { ...view, content };
     },
   );

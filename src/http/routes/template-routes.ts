@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { contactScope, createTemplate, findTemplate, listTemplates, normalizeEmail, prepareTemplate, renderTemplate, updateTemplate } from '../../campaigns/index.js';
 import type { TemplateRow } from '../../store/index.js';
+import { enqueueMessage } from '../../spool/index.js';
 import { InputError } from '../../lib/input-error.js';
 import { requireUser } from '../auth.js';
 import { notFound } from '../api-error.js';
@@ -31,6 +32,14 @@ const body = z.object({
 });
 const params = z.object({ id: z.string().max(200) });
 
+/** The contact to render as: the one with this address, or sample values. */
+async function previewContact(ctx: HttpContext, email: string | undefined) {
+  if (!email) return { email: 'someone@example.com', name: 'Sample Contact', fields: '{}', time_zone: null };
+  const found = await ctx.store.db.selectFrom('contacts').select(['email', 'name', 'fields', 'time_zone']).where('email', '=', normalizeEmail(email)).executeTakeFirst();
+  if (!found) throw new InputError('contact', `no contact ${email}`);
+  return found;
+}
+
 export function templateRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const existing = (id: string) =>
@@ -56,18 +65,33 @@ export function templateRoutes(app: FastifyInstance, ctx: HttpContext): void {
     return view(await updateTemplate(ctx.store, ctx.clock, template.id, request.body));
   });
   typed.post(
+    '/templates/:id/test',
+    {
+      schema: {
+        summary: 'Send the template, rendered for a contact (or sample values), to an address, as a normal message',
+        params,
+        body: z.object({ to: z.string().max(254), from: z.string().max(500), contact: z.string().max(254).optional(), server: z.string().max(200).optional() }),
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      const template = await existing(request.params.id);
+      const rendered = renderTemplate(prepareTemplate(template), contactScope(await previewContact(ctx, request.body.contact)));
+      const id = await enqueueMessage(
+        { store: ctx.store, clock: ctx.clock, lifetimeMs: ctx.config.retry.lifetimeMs },
+        { from: request.body.from, to: [request.body.to], subject: `[Test] ${rendered.subject}`, html: rendered.html, text: rendered.text, tags: ['template-test'], ...(request.body.server ? { server: request.body.server } : {}) },
+        { userId: user.id },
+      );
+      return reply.code(202).send({ id });
+    },
+  );
+  typed.post(
     '/templates/:id/preview',
     { schema: { summary: 'The template rendered for one contact (by email), or for sample values', params, body: z.object({ contact: z.string().max(254).optional() }) } },
     async (request) => {
       requireUser(request);
       const template = await existing(request.params.id);
-      let contact = { email: 'someone@example.com', name: 'Sample Contact', fields: '{}', time_zone: null as string | null };
-      if (request.body.contact) {
-        const found = await ctx.store.db.selectFrom('contacts').select(['email', 'name', 'fields', 'time_zone']).where('email', '=', normalizeEmail(request.body.contact)).executeTakeFirst();
-        if (!found) throw new InputError('contact', `no contact ${request.body.contact}`);
-        contact = found;
-      }
-      return renderTemplate(prepareTemplate(template), contactScope(contact));
+      return renderTemplate(prepareTemplate(template), contactScope(await previewContact(ctx, request.body.contact)));
     },
   );
 }
