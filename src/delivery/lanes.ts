@@ -25,6 +25,7 @@ export class Lanes {
   private list: OutgoingServer[] = [];
   private current: Settings = { domain_alias: null, default_from: null, bulk_server: null, webhooks_allow_private: null };
   private loadedAt = -Infinity;
+  private fingerprint = '';
 
   constructor(private readonly deps: LanesDeps) {}
 
@@ -46,10 +47,20 @@ export class Lanes {
     return [...this.lanes.values()];
   }
 
-  /** Re-reads servers and settings when the last read is older than `maxAgeMs`. */
+  /**
+   * Re-reads servers and settings when the last read is older than `maxAgeMs`, or at once when a
+   * server was added, changed or removed since (one small query tells): a message sent right
+   * after its server was added must not be routed without it.
+   */
   async refresh(maxAgeMs = 1000): Promise<void> {
     const now = Date.now();
-    if (now - this.loadedAt < maxAgeMs) return;
+    const print = await this.deps.store.db
+      .selectFrom('servers')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('updated_at').as('changed')])
+      .executeTakeFirstOrThrow();
+    const fingerprint = `${Number(print.n)}:${Number(print.changed ?? 0)}`;
+    if (fingerprint === this.fingerprint && now - this.loadedAt < maxAgeMs) return;
+    this.fingerprint = fingerprint;
     this.loadedAt = now;
     const [rows, settings] = await Promise.all([
       this.deps.store.db.selectFrom('servers').selectAll().execute(),

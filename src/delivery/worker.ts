@@ -98,6 +98,8 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
       try {
         await lanes.refresh();
         rows = await claimRecipients(store, { owner, limit: Math.min(room, config.worker.claimBatch), now: clock.now(), leaseMs: config.worker.leaseMs });
+        // A server added just before these messages were queued is routed to (a cheap check unless one was).
+        if (rows.length > 0) await lanes.refresh();
         // A row of ours whose lease ran out while still in flight here is not started twice.
         attempts = await loadAttempts(store, campaigns, rows.filter((r) => !inFlight.has(r.id)));
       } catch (error) {

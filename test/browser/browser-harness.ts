@@ -112,3 +112,15 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * Waits until the page shows its data: a heading is there and nothing is loading. (The live event
+ * stream keeps a request open, so "network idle" never comes.)
+ */
+export async function settled(page: Page): Promise<void> {
+  await page.locator('h1').first().waitFor();
+  await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
+  await page.waitForTimeout(150);
+  // A message's HTML frame loads on its own.
+  for (const frame of page.frames()) if (frame !== page.mainFrame()) await frame.waitForLoadState('load');
+}
