@@ -48,6 +48,9 @@ describe.each(testDatabaseKinds())('campaigns API on %s', (kind: TestDatabaseKin
     expect(page.json.contacts).toHaveLength(10);
     expect(page.json.nextCursor).not.toBeNull();
     const csv = await a.request('GET', '/api/v1/contacts/export.csv?list=Customers', { key: a.senderA.key });
+    const c7 = await a.request<{ email: string; fields: Record<string, string>; lists: Array<{ name: string }> }>('GET', '/api/v1/contacts/C7@example.org', { key: a.senderA.key });
+    expect(c7.json).toMatchObject({ email: 'c7@example.org', fields: { city: 'Town 1' }, lists: [{ name: 'Customers' }] });
+    expect((await a.request('GET', '/api/v1/contacts/nobody@example.org', { key: a.senderA.key })).status).toBe(404);
     expect(csv.text.trim().split('\r\n')).toHaveLength(301);
 
     const bad = await a.request<{ error: { field: string; message: string } }>('POST', '/api/v1/templates', { key: a.senderA.key, body: { name: 'Broken', subject: 'Hi', source: '<p>\n{% if x %}</p>' } });
@@ -106,6 +109,9 @@ describe.each(testDatabaseKinds())('campaigns API on %s', (kind: TestDatabaseKin
     const one = await a.request<{ content: { html: string }; subject: string }>('GET', `/api/v1/messages/${recipients.json.recipients[0]!.messageId}`, { key: a.senderA.key });
     expect(one.json.content.html).toMatch(/^<p>Hello Customer \d+ from Town \d<\/p>/);
     expect(one.json.subject).toBe('Hi Customer');
+    const history = await a.request<{ messages: Array<{ campaign: string; status: string }> }>('GET', `/api/v1/contacts/${recipients.json.recipients[0]!.address}`, { key: a.senderA.key });
+    expect(history.json.messages).toEqual([expect.objectContaining({ campaign: 'Launch', status: 'sent' })]);
+    expect((await a.request<{ messages: unknown[] }>('GET', `/api/v1/contacts/${recipients.json.recipients[0]!.address}`, { key: a.senderB.key })).json.messages).toEqual([]);
     const reportCsv = await a.request('GET', `/api/v1/campaigns/${id}/report.csv`, { key: a.senderA.key });
     expect(reportCsv.text.split('\r\n')[0]).toBe('email,status,attempts,code,enhanced_code,response,updated_at,message_id');
     expect(reportCsv.text.trim().split('\r\n')).toHaveLength(301);

@@ -67,6 +67,28 @@ export function contactRoutes(app: FastifyInstance, ctx: HttpContext): void {
     },
   );
 
+  typed.get('/contacts/:id', { schema: { summary: 'One contact (by id or email) with its lists and the messages sent to it, newest first', params: z.object({ id: z.string().max(254) }) } }, async (request) => {
+    const user = requireUser(request);
+    const key = request.params.id.includes('@') ? request.params.id.trim().toLowerCase() : request.params.id;
+    const contact = await ctx.store.db.selectFrom('contacts').selectAll().where(request.params.id.includes('@') ? 'email' : 'id', '=', key).executeTakeFirst();
+    if (!contact) throw notFound('contact');
+    const lists = await ctx.store.db.selectFrom('lists').innerJoin('list_members', 'list_members.list_id', 'lists.id').select(['lists.id', 'lists.name', 'list_members.added_at']).where('list_members.contact_id', '=', contact.id).orderBy('lists.name').execute();
+    // Its history: campaign mail made for it, and any message to its address — the ones this user may see.
+    let messages = ctx.store.db
+      .selectFrom('messages')
+      .leftJoin('campaigns', 'campaigns.id', 'messages.campaign_id')
+      .select(['messages.id', 'messages.status', 'messages.subject', 'messages.created_at', 'campaigns.name as campaign'])
+      .where((eb) => eb.or([eb('messages.contact_id', '=', contact.id), eb.exists(eb.selectFrom('recipients').select('recipients.id').whereRef('recipients.message_id', '=', 'messages.id').where('recipients.address', '=', contact.email))]))
+      .orderBy('messages.id', 'desc')
+      .limit(100);
+    if (user.role !== 'admin') messages = messages.where('messages.user_id', '=', user.id);
+    return {
+      ...contactView(contact),
+      lists: lists.map((l) => ({ id: l.id, name: l.name, addedAt: new Date(Number(l.added_at)).toISOString() })),
+      messages: (await messages.execute()).map((m) => ({ id: m.id, status: m.status, subject: m.subject, campaign: m.campaign, createdAt: new Date(Number(m.created_at)).toISOString() })),
+    };
+  });
+
   typed.get('/contacts/export.csv', { schema: { summary: 'Contacts as CSV (spreadsheet formulas neutralised)', querystring: z.object({ list: z.string().max(200).optional() }) } }, async (request, reply) => {
     requireUser(request);
     const listId = request.query.list ? (await findList(ctx.store, request.query.list, 'list')).id : undefined;
