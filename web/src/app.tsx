@@ -18,6 +18,14 @@ import { ServersPage } from './pages/servers-page';
 import { ServerFormPage } from './pages/server-form-page';
 import { SettingsPage } from './pages/settings-page';
 import { UsersPage } from './pages/users-page';
+import { ContactsPage } from './pages/contacts-page';
+import { ContactDetailPage } from './pages/contact-detail-page';
+import { SegmentsPage } from './pages/segments-page';
+import { TemplatesPage } from './pages/templates-page';
+import { TemplateEditorPage } from './pages/template-editor-page';
+import { CampaignsPage } from './pages/campaigns-page';
+import { CampaignWizardPage } from './pages/campaign-wizard-page';
+import { CampaignPage } from './pages/campaign-page';
 
 type Route = [pattern: string, render: (params: Record<string, string>) => ReactNode, adminOnly?: boolean];
 
@@ -25,6 +33,15 @@ const ROUTES: Route[] = [
   ['/', () => <DashboardPage />],
   ['/emails', () => <EmailsPage />],
   ['/emails/:id', (p) => <EmailDetailPage key={p.id} id={p.id!} />],
+  ['/campaigns', () => <CampaignsPage />],
+  ['/campaigns/new', () => <CampaignWizardPage />],
+  ['/campaigns/:id', (p) => <CampaignPage key={p.id} id={p.id!} />],
+  ['/contacts', () => <ContactsPage />],
+  ['/contacts/:id', (p) => <ContactDetailPage key={p.id} id={p.id!} />],
+  ['/segments', () => <SegmentsPage />],
+  ['/templates', () => <TemplatesPage />],
+  ['/templates/new', () => <TemplateEditorPage key="new" id={null} />],
+  ['/templates/:id', (p) => <TemplateEditorPage key={p.id} id={p.id!} />],
   ['/sandbox', () => <SandboxPage />],
   ['/sandbox/:id', (p) => <SandboxMessagePage key={p.id} id={p.id!} />],
   ['/servers', () => <ServersPage />, true],

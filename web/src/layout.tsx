@@ -12,6 +12,10 @@ interface NavItem {
 const NAV: NavItem[] = [
   { to: '/', label: 'Dashboard' },
   { to: '/emails', label: 'Emails' },
+  { to: '/campaigns', label: 'Campaigns' },
+  { to: '/contacts', label: 'Contacts' },
+  { to: '/segments', label: 'Segments' },
+  { to: '/templates', label: 'Templates' },
   { to: '/sandbox', label: 'Sandbox inbox' },
   { to: '/servers', label: 'Servers', adminOnly: true },
   { to: '/settings', label: 'Settings', adminOnly: true },
