@@ -32,5 +32,7 @@ export const formatNumber = (n: number): string => n.toLocaleString();
 
 /** An SMTP answer as one line: "550 5.1.1 mailbox unknown". */
 export function formatAnswer(code: number | null, enhanced: string | null, text: string | null): string {
+  // Some answers are stored whole ("250 2.0.0 Ok"): do not say the code twice.
+  if (text && code !== null && text.startsWith(String(code))) return text;
   return [code, enhanced, text].filter((part) => part !== null && part !== '').join(' ');
 }

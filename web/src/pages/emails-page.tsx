@@ -1,6 +1,134 @@
-import { Page } from '../components/ui';
+/** The queue: messages by status, searchable, paged, updating live as their states change. */
+import { useEffect, useState, type FormEvent } from 'react';
+import { query } from '../api';
+import { useApiGet } from '../use-api';
+import { useRefreshOnEvents } from '../live-events';
+import { Link, setSearch, useLocation } from '../router';
+import { useToast } from '../toasts';
+import { formatAgo, formatDateTime } from '../format';
+import { Empty, ErrorNote, Loading, Page, StatusBadge } from '../components/ui';
+import { RetryMenu } from '../components/retry-menu';
+import { CAN_CHANGE, changeMessage } from '../components/message-actions';
+import { MESSAGE_STATUSES, type MessagePage } from '../types';
 
-// Placeholder: to be built.
+const TABS: Array<{ label: string; status: string }> = [{ label: 'All', status: '' }, ...MESSAGE_STATUSES.map((s) => ({ label: s[0]!.toUpperCase() + s.slice(1), status: s }))];
+const PAGE_SIZE = 50;
+
 export function EmailsPage() {
-  return <Page title="EmailsPage">{null}</Page>;
+  const { search } = useLocation();
+  const status = search.get('status') ?? '';
+  const q = search.get('q') ?? '';
+  const cursor = search.get('cursor') ?? '';
+  const [text, setText] = useState(q);
+  // The cursors of the newer pages, so "Newer" can go back; a page opened by its address starts fresh.
+  const [newerCursors, setNewerCursors] = useState<string[]>([]);
+  const [busy, setBusy] = useState<string | null>(null);
+  const toast = useToast();
+  useEffect(() => setText(q), [q]);
+  const page = useApiGet<MessagePage>(`/messages${query({ status, q, cursor, limit: PAGE_SIZE })}`);
+  useRefreshOnEvents(page.reload);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setNewerCursors([]);
+    setSearch({ q: text.trim(), cursor: undefined });
+  };
+  const act = async (id: string, action: 'retry' | 'cancel') => {
+    setBusy(id);
+    if (await changeMessage(id, action, toast)) page.reload();
+    setBusy(null);
+  };
+  const newer = () => {
+    setSearch({ cursor: newerCursors.at(-1) || undefined });
+    setNewerCursors(newerCursors.slice(0, -1));
+  };
+  const olderPage = () => {
+    setNewerCursors([...newerCursors, cursor]);
+    setSearch({ cursor: page.data!.nextCursor! });
+  };
+
+  return (
+    <Page title="Emails" subtitle="Every message in the spool, newest first. Rows change as delivery happens.">
+      <nav className="tabs" aria-label="Status">
+        {TABS.map((tab) => (
+          <Link key={tab.label} to={`/emails${query({ status: tab.status, q })}`} aria-current={tab.status === status ? 'page' : undefined} onClick={() => setNewerCursors([])}>
+            {tab.label}
+          </Link>
+        ))}
+      </nav>
+      <form className="toolbar" role="search" onSubmit={submit}>
+        <label className="visually-hidden" htmlFor="email-search">
+          Search by recipient or subject
+        </label>
+        <input id="email-search" className="input" type="search" placeholder="Search by recipient or subject" value={text} onChange={(e) => setText(e.target.value)} />
+        <button type="submit" className="btn">
+          Search
+        </button>
+        {q ? (
+          <button type="button" className="btn btn-ghost" onClick={() => (setText(''), setNewerCursors([]), setSearch({ q: undefined, cursor: undefined }))}>
+            Clear
+          </button>
+        ) : null}
+      </form>
+      <div className="card flush">
+        {page.error ? <ErrorNote error={page.error} onRetry={page.reload} /> : null}
+        {!page.data && page.loading ? <Loading what="Loading messages" /> : null}
+        {page.data && page.data.messages.length === 0 ? <Empty>{q ? 'No messages match.' : status ? `No ${status} messages.` : 'No messages yet. Send one from the dashboard or through the API.'}</Empty> : null}
+        {page.data && page.data.messages.length > 0 ? (
+          <div className="table-wrap">
+            <table className="table queue-table">
+              <thead>
+                <tr>
+                  <th>Status</th>
+                  <th>Subject</th>
+                  <th>To</th>
+                  <th className="hide-narrow">From</th>
+                  <th className="hide-narrow">Server</th>
+                  <th>Created</th>
+                  <th>
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.data.messages.map((m) => (
+                  <tr key={m.id} data-message-id={m.id} className={m.status === 'failed' ? 'row-failed' : undefined}>
+                    <td className="cell-status">
+                      <StatusBadge status={m.status} />
+                    </td>
+                    <td className="cell-subject">
+                      <Link className="row-link" to={`/emails/${m.id}`}>
+                        {m.subject || '(no subject)'}
+                      </Link>
+                    </td>
+                    <td className="cell-to truncate cell-address" title={m.to}>
+                      {m.to}
+                    </td>
+                    <td className="cell-from truncate cell-address hide-narrow" title={m.from}>
+                      {m.from}
+                    </td>
+                    <td className="cell-server hide-narrow nowrap">{m.server ?? <span className="muted">—</span>}</td>
+                    <td className="cell-created nowrap" title={formatDateTime(m.createdAt)}>
+                      {formatAgo(m.createdAt)}
+                    </td>
+                    <td className="actions">{CAN_CHANGE.has(m.status) ? <RetryMenu busy={busy === m.id} onSendNow={() => void act(m.id, 'retry')} onCancel={() => void act(m.id, 'cancel')} /> : null}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+        {cursor || page.data?.nextCursor ? (
+          <div className="pager">
+            <button type="button" className="btn btn-small" disabled={!cursor} onClick={newer}>
+              ← Newer
+            </button>
+            <button type="button" className="btn btn-small" disabled={!page.data?.nextCursor} onClick={olderPage}>
+              Older →
+            </button>
+          </div>
+        ) : null}
+      </div>
+    </Page>
+  );
 }

@@ -1,6 +1,168 @@
-import { Page } from '../components/ui';
+/** Global settings (admin): how From is rewritten, the bulk server, webhooks; and this browser's desktop notifications. */
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError, errorText } from '../api';
+import { useApiGet } from '../use-api';
+import { useToast } from '../toasts';
+import { Card, CheckboxField, ErrorNote, Loading, Page, SelectField, TextField } from '../components/ui';
+import { useNotificationPermission } from './dashboard-page';
+import type { ServerView, Settings } from '../types';
 
-// Placeholder: to be built.
+interface Form {
+  domain_alias: string;
+  default_from: string;
+  bulk_server: string;
+  webhooks_allow_private: boolean;
+}
+type Key = keyof Form;
+const KEYS: Key[] = ['domain_alias', 'default_from', 'bulk_server', 'webhooks_allow_private'];
+
+const toForm = (s: Settings): Form => ({
+  domain_alias: s.domain_alias ?? '',
+  default_from: s.default_from ?? '',
+  bulk_server: s.bulk_server ?? '',
+  webhooks_allow_private: s.webhooks_allow_private === 'true',
+});
+
 export function SettingsPage() {
-  return <Page title="SettingsPage">{null}</Page>;
+  const settings = useApiGet<Settings>('/settings');
+  const servers = useApiGet<{ servers: ServerView[] }>('/servers');
+  const toast = useToast();
+  const [form, setForm] = useState<Form | null>(null);
+  const [errors, setErrors] = useState<Partial<Record<Key, string>>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  useEffect(() => {
+    if (settings.data) setForm(toForm(settings.data));
+  }, [settings.data]);
+
+  const set = <K extends Key>(key: K, value: Form[K]) => setForm((f) => (f ? { ...f, [key]: value } : f));
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!form) return;
+    setSaving(true);
+    setErrors({});
+    setFormError(null);
+    try {
+      const saved = await api<Settings>('PATCH', '/settings', {
+        domain_alias: form.domain_alias.trim(),
+        default_from: form.default_from.trim(),
+        bulk_server: form.bulk_server,
+        webhooks_allow_private: form.webhooks_allow_private ? 'true' : '',
+      });
+      setForm(toForm(saved));
+      settings.reload();
+      toast({ kind: 'success', title: 'Settings saved' });
+    } catch (e) {
+      const field = e instanceof ApiError ? e.field : null;
+      if (field && (KEYS as string[]).includes(field)) setErrors({ [field]: errorText(e) });
+      else setFormError(errorText(e));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const undo = () => {
+    if (settings.data) setForm(toForm(settings.data));
+    setErrors({});
+    setFormError(null);
+  };
+  const names = (servers.data?.servers ?? []).map((s) => s.name);
+  if (form?.bulk_server && !names.includes(form.bulk_server)) names.push(form.bulk_server);
+  const example = `${form?.default_from || '{default From}'}@${form?.domain_alias || '{domain alias}'}`;
+
+  return (
+    <Page title="Settings" subtitle="Settings for the whole of Postroom, for every user.">
+      {settings.error ? <ErrorNote error={settings.error} onRetry={settings.reload} /> : null}
+      {!form && settings.loading ? <Loading what="Loading settings" /> : null}
+      {form ? (
+        <Card title="Sending">
+          <form className="form" onSubmit={(e) => void submit(e)} noValidate>
+            <fieldset>
+              <legend>Rewriting From</legend>
+              <p className="field-hint settings-intro">
+                When no active server&rsquo;s From filter matches a message&rsquo;s From, it goes out as <code>{example}</code>, with the original sender as Reply-To. Leave
+                both empty to fail such messages instead.
+              </p>
+              <div className="form-grid">
+                <TextField
+                  label="Domain alias"
+                  value={form.domain_alias}
+                  onChange={(e) => set('domain_alias', e.target.value)}
+                  error={errors.domain_alias}
+                  placeholder="example.com"
+                  hint="Domain used when From must be rewritten. Empty: not set."
+                  autoComplete="off"
+                />
+                <TextField
+                  label="Default From (local part)"
+                  value={form.default_from}
+                  onChange={(e) => set('default_from', e.target.value)}
+                  error={errors.default_from}
+                  placeholder="notifications"
+                  hint="Local part used when From must be rewritten, for example “notifications”."
+                  autoComplete="off"
+                />
+              </div>
+            </fieldset>
+            <fieldset>
+              <legend>Campaigns and webhooks</legend>
+              <div className="form-grid">
+                <SelectField
+                  label="Bulk server"
+                  value={form.bulk_server}
+                  onChange={(e) => set('bulk_server', e.target.value)}
+                  error={errors.bulk_server}
+                  hint="Server that campaigns use unless they name another."
+                >
+                  <option value="">None — normal routing</option>
+                  {names.map((name) => (
+                    <option key={name} value={name}>
+                      {name}
+                    </option>
+                  ))}
+                </SelectField>
+                <div className="span-2">
+                  <CheckboxField
+                    label="Allow webhooks to private addresses"
+                    checked={form.webhooks_allow_private}
+                    onChange={(e) => set('webhooks_allow_private', e.target.checked)}
+                    hint="Lets webhook URLs point at loopback, link-local and private addresses. Off by default: a webhook must not reach into this network."
+                  />
+                  {errors.webhooks_allow_private ? <p className="field-error" role="alert">{errors.webhooks_allow_private}</p> : null}
+                </div>
+              </div>
+            </fieldset>
+            {formError ? <ErrorNote error={formError} /> : null}
+            {servers.error ? <p className="note note-warn">The list of servers could not be loaded: {servers.error}</p> : null}
+            <div className="form-actions">
+              <button type="submit" className="btn btn-primary" disabled={saving}>
+                Save settings
+              </button>
+              <button type="button" className="btn btn-ghost" disabled={saving} onClick={undo}>
+                Undo changes
+              </button>
+            </div>
+          </form>
+        </Card>
+      ) : null}
+      <DesktopNotificationsCard />
+    </Page>
+  );
+}
+
+function DesktopNotificationsCard() {
+  const [permission, ask] = useNotificationPermission();
+  return (
+    <Card title="Desktop notifications">
+      <p className="muted">Postroom can tell you when a server starts failing or a batch of messages finishes, while its tab is in the background. This is set per browser.</p>
+      {permission === 'default' ? (
+        <button type="button" className="btn" onClick={ask}>
+          Enable desktop notifications
+        </button>
+      ) : null}
+      {permission === 'granted' ? <p className="note note-ok">Desktop notifications are on in this browser.</p> : null}
+      {permission === 'denied' ? <p className="note note-warn">This browser blocks notifications from Postroom; allow them in the site settings of your browser.</p> : null}
+      {permission === 'unsupported' ? <p className="note note-warn">This browser cannot show desktop notifications.</p> : null}
+    </Card>
+  );
 }

@@ -1,0 +1,119 @@
+/**
+ * Every page of the web UI, at 1280 px and at 390 px wide, with data on it, saved as screenshots
+ * under artifacts/screenshots/ for people to look at. Each page must render its heading without
+ * an error note and without anything wider than the window at 390 px.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startSink, type Sink } from '../helpers/smtp-sink.js';
+import { browserAvailable, launchBrowser, logIn, newContext, screenshot, settled, startPostroom, WIDTHS, type RunningPostroom, type Width } from './browser-harness.js';
+
+describe.skipIf(!browserAvailable())('every page at both widths', () => {
+  let postroom: RunningPostroom;
+  let browser: Browser;
+  let sink: Sink;
+  let admin: { email: string; password: string; key: string };
+  let sender: { email: string; password: string; key: string };
+  const ids: Record<string, string> = {};
+  let serverId = '';
+  let sandboxId = '';
+
+  beforeAll(async () => {
+    postroom = await startPostroom();
+    browser = await launchBrowser();
+    admin = await postroom.addUser('ops@example.com', 'admin');
+    sender = await postroom.addUser('sam@example.com', 'sender');
+    sink = await startSink({ script: { rcpt: (to) => (to.startsWith('unknown') ? { code: 550, text: '5.1.1 user unknown' } : undefined) } });
+    const server = await postroom.api<{ id: string }>(admin.key, 'POST', '/servers', {
+      name: 'Office relay',
+      host: '127.0.0.1',
+      port: sink.port,
+      security: 'none',
+      fromFilter: 'office.example.com',
+      maxConcurrent: 5,
+      perHour: 2000,
+    });
+    serverId = server.json.id;
+    const send = async (key: string, body: Record<string, unknown>) =>
+      (await postroom.api<{ id: string }>(key, 'POST', '/messages', { from: 'Ana <ana@example.com>', text: 'Hello', ...body })).json.id;
+    ids.report = await send(admin.key, {
+      to: ['Finance <finance@example.org>'],
+      subject: 'Quarterly report',
+      html: '<h1 style="font-family:sans-serif">Quarterly report</h1><p>Revenue is up <b>12%</b>. The details are attached.</p><p><img src="https://images.example.net/chart.png" alt="chart"></p>',
+      attachments: [{ filename: 'report.csv', contentType: 'text/csv', content: Buffer.from('quarter,revenue\nQ3,1200\n').toString('base64') }],
+      tags: ['reports'],
+    });
+    for (let n = 0; n < 6; n++) await send(admin.key, { to: [`customer${n}@example.org`], subject: `Your order #${1000 + n} has shipped` });
+    ids.failed = await send(admin.key, { from: 'billing@office.example.com', to: ['unknown@example.org'], subject: 'Invoice 2026-11' });
+    ids.relayed = await send(admin.key, { from: 'billing@office.example.com', to: ['known@example.org'], subject: 'Receipt 2026-11' });
+    await send(sender.key, { to: ['friend@example.org'], subject: 'A message of the sender' });
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const inbox = await postroom.api<{ messages: Array<{ id: string; messageId: string }> }>(admin.key, 'GET', '/sandbox/messages');
+      const failed = await postroom.api<{ status: string }>(admin.key, 'GET', `/messages/${ids.failed}`);
+      sandboxId = inbox.json.messages.find((m) => m.messageId === ids.report)?.id ?? '';
+      if ((sandboxId && failed.json.status === 'failed') || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(sandboxId).not.toBe('');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await postroom?.stop();
+    await sink?.close();
+  });
+
+  async function visit(page: Page, path: string, name: string): Promise<void> {
+    await page.goto(`${postroom.origin}${path}`);
+    await settled(page);
+    expect(await page.locator('.note-error[role="alert"]').count(), `${path}: ${await page.locator('.note-error[role="alert"]').allTextContents()}`).toBe(0);
+    const width = page.viewportSize()!.width;
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(overflow, `${path} is wider than the window`).toBeLessThanOrEqual(width);
+    await screenshot(page, name);
+  }
+
+  for (const width of Object.keys(WIDTHS) as Width[]) {
+    it(`shows every page at ${WIDTHS[width].width} px`, async () => {
+      const context = await newContext(browser, width);
+      try {
+        const page = await context.newPage();
+        await logIn(page, postroom.origin, admin.email, admin.password);
+        await settled(page);
+        await visit(page, '/', 'dashboard');
+        await visit(page, '/emails', 'emails');
+        await visit(page, '/emails?status=failed', 'emails-failed');
+        await visit(page, `/emails/${ids.report}`, 'email-detail');
+        await visit(page, `/emails/${ids.failed}`, 'email-detail-failed');
+        await visit(page, '/sandbox', 'sandbox');
+        await visit(page, `/sandbox/${sandboxId}`, 'sandbox-message');
+        await visit(page, '/servers', 'servers');
+        await visit(page, '/servers/new', 'server-new');
+        await visit(page, `/servers/${serverId}`, 'server-edit');
+        await visit(page, '/settings', 'settings');
+        await visit(page, '/users', 'users');
+        await visit(page, '/no/such/page', 'not-found');
+        if (width === 'phone') {
+          await page.goto(`${postroom.origin}/`);
+          await settled(page);
+          await page.getByRole('button', { name: 'Menu' }).click();
+          await screenshot(page, 'menu-open');
+        }
+      } finally {
+        await context.close();
+      }
+      const senderContext = await newContext(browser, width);
+      try {
+        const page = await senderContext.newPage();
+        await logIn(page, postroom.origin, sender.email, sender.password);
+        await settled(page);
+        await visit(page, '/', 'sender-dashboard');
+        await visit(page, '/users', 'sender-api-keys');
+        await visit(page, `/emails/${ids.report}`, 'sender-not-found');
+        expect(await page.getByRole('heading', { name: 'Not found' }).count()).toBe(1);
+      } finally {
+        await senderContext.close();
+      }
+    });
+  }
+});

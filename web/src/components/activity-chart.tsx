@@ -1,0 +1,137 @@
+/**
+ * Outcomes per hour as stacked bars (sent at the bottom, then deferred, then failed), drawn as
+ * plain SVG at the width it is shown at so its labels stay readable on a phone. Screen readers
+ * get a summary (role="img" + aria-label) and the numbers as a table.
+ */
+import { useEffect, useRef, useState, type RefObject } from 'react';
+import { formatNumber } from '../format';
+import type { OutcomeCounts, Stats } from '../types';
+
+type Bucket = Stats['buckets'][number];
+const OUTCOMES: Array<{ key: keyof OutcomeCounts; label: string; colour: string }> = [
+  { key: 'sent', label: 'Sent', colour: '#2f9e63' },
+  { key: 'deferred', label: 'Deferred', colour: '#e0a030' },
+  { key: 'failed', label: 'Failed', colour: '#d64545' },
+];
+
+const HEIGHT = 200;
+const PAD = { top: 10, right: 8, bottom: 24, left: 36 };
+const hourLabel = new Intl.DateTimeFormat(undefined, { hour: 'numeric' });
+const hourRange = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+const total = (b: OutcomeCounts): number => b.sent + b.deferred + b.failed;
+
+/** Gridlines every 1, 2 or 5 × 10ⁿ messages, at most four of them above zero, the top one at or above `n`. */
+function scale(n: number): { top: number; ticks: number[] } {
+  const raw = Math.max(1, n / 4);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
+  const top = Math.max(step, Math.ceil(n / step) * step);
+  return { top, ticks: Array.from({ length: Math.round(top / step) + 1 }, (_, i) => i * step) };
+}
+
+/** Tracks an element's width as the page is resized. */
+function useWidth(fallback: number): [RefObject<HTMLDivElement | null>, number] {
+  const ref = useRef<HTMLDivElement | null>(null);
+  const [width, setWidth] = useState(fallback);
+  useEffect(() => {
+    const element = ref.current;
+    if (!element) return;
+    const measure = () => setWidth(Math.max(240, Math.floor(element.getBoundingClientRect().width)));
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+  return [ref, width];
+}
+
+export function ActivityChart({ buckets, totals, hours = 24 }: { buckets: Bucket[]; totals: OutcomeCounts; hours?: number }) {
+  const [ref, width] = useWidth(720);
+  const plotWidth = width - PAD.left - PAD.right;
+  const plotHeight = HEIGHT - PAD.top - PAD.bottom;
+  const { top, ticks } = scale(Math.max(4, ...buckets.map(total)));
+  const slot = buckets.length ? plotWidth / buckets.length : plotWidth;
+  const barWidth = Math.max(2, slot * 0.72);
+  const labelEvery = width < 480 ? 6 : width < 800 ? 3 : 2;
+  const y = (n: number) => PAD.top + plotHeight - (n / top) * plotHeight;
+  const busiest = buckets.reduce<Bucket | null>((best, b) => (total(b) > (best ? total(best) : 0) ? b : best), null);
+  const summary =
+    `Messages per hour, last ${hours} hours: ${formatNumber(totals.sent)} sent, ${formatNumber(totals.deferred)} deferred, ${formatNumber(totals.failed)} failed.` +
+    (busiest ? ` Busiest hour starting ${hourRange.format(new Date(busiest.start))} with ${formatNumber(total(busiest))}.` : '');
+
+  return (
+    <div className="activity">
+      <div ref={ref} className="activity-plot">
+        <svg className="chart" width={width} height={HEIGHT} viewBox={`0 0 ${width} ${HEIGHT}`} role="img" aria-label={summary}>
+          {ticks.map((tick) => (
+            <g key={tick}>
+              <line x1={PAD.left} x2={width - PAD.right} y1={y(tick)} y2={y(tick)} stroke={tick === 0 ? '#c5cbd4' : '#e6e9ee'} />
+              <text x={PAD.left - 6} y={y(tick)} dy="0.32em" textAnchor="end">
+                {formatNumber(tick)}
+              </text>
+            </g>
+          ))}
+          {buckets.map((b, i) => {
+            const x = PAD.left + i * slot + (slot - barWidth) / 2;
+            let base = 0;
+            return (
+              <g key={b.start}>
+                <title>{`${hourRange.format(new Date(b.start))}: ${b.sent} sent, ${b.deferred} deferred, ${b.failed} failed`}</title>
+                {/* A full-height strip so the hour's tooltip shows even where there is no bar. */}
+                <rect x={PAD.left + i * slot} y={PAD.top} width={slot} height={plotHeight} fill="transparent" />
+                {OUTCOMES.map(({ key, colour }) => {
+                  const n = b[key];
+                  if (n === 0) return null;
+                  const rect = <rect key={key} x={x} y={y(base + n)} width={barWidth} height={y(base) - y(base + n)} fill={colour} />;
+                  base += n;
+                  return rect;
+                })}
+                {i % labelEvery === 0 ? (
+                  <text x={PAD.left + i * slot + slot / 2} y={HEIGHT - 6} textAnchor="middle">
+                    {hourLabel.format(new Date(b.start))}
+                  </text>
+                ) : null}
+              </g>
+            );
+          })}
+          {total(totals) === 0 ? (
+            <text x={PAD.left + plotWidth / 2} y={PAD.top + plotHeight / 2} textAnchor="middle" className="activity-empty">
+              No messages in the last {hours} hours
+            </text>
+          ) : null}
+        </svg>
+      </div>
+      <p className="legend activity-legend">
+        {OUTCOMES.map(({ key, label }) => (
+          <span key={key} className={`swatch-${key}`}>
+            {label} <strong>{formatNumber(totals[key])}</strong>
+          </span>
+        ))}
+      </p>
+      <table className="visually-hidden">
+        <caption>Messages per hour</caption>
+        <thead>
+          <tr>
+            <th scope="col">Hour starting</th>
+            {OUTCOMES.map(({ key, label }) => (
+              <th key={key} scope="col">
+                {label}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {buckets.map((b) => (
+            <tr key={b.start}>
+              <th scope="row">{hourRange.format(new Date(b.start))}</th>
+              <td>{b.sent}</td>
+              <td>{b.deferred}</td>
+              <td>{b.failed}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
