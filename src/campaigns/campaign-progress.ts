@@ -2,8 +2,8 @@
  * A campaign's progress as people watch it: its recipients by state, what remains, the sending
  * rate over the last minute and, from it, when it should finish.
  */
-import { sql } from 'kysely';
-import type { Store, CampaignRow, RecipientStatus } from '../store/index.js';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Store, CampaignRow, RecipientStatus, Database } from '../store/index.js';
 import { eventIdAt } from '../spool/index.js';
 
 export interface CampaignProgress {
@@ -25,16 +25,22 @@ export interface CampaignProgress {
 
 const RATE_WINDOW_MS = 60_000;
 
-export async function campaignProgress(store: Store, campaign: CampaignRow, now: number): Promise<CampaignProgress> {
-  const rows = await store.db
+/** The campaign's recipients by state. */
+export async function recipientCounts(db: Kysely<Database> | Transaction<Database>, campaignId: string): Promise<Record<RecipientStatus, number>> {
+  const rows = await db
     .selectFrom('recipients')
     .innerJoin('messages', 'messages.id', 'recipients.message_id')
     .select(['recipients.status', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('messages.campaign_id', '=', campaign.id)
+    .where('messages.campaign_id', '=', campaignId)
     .groupBy('recipients.status')
     .execute();
   const recipients: Record<RecipientStatus, number> = { queued: 0, sending: 0, sent: 0, deferred: 0, failed: 0, cancelled: 0, paused: 0 };
   for (const row of rows) recipients[row.status] = Number(row.n);
+  return recipients;
+}
+
+export async function campaignProgress(store: Store, campaign: CampaignRow, now: number): Promise<CampaignProgress> {
+  const recipients = await recipientCounts(store.db, campaign.id);
   const remaining = recipients.queued + recipients.sending + recipients.deferred + recipients.paused;
   const recent = await store.db
     .selectFrom('events')

@@ -20,6 +20,7 @@ import { findCampaign } from './create-campaign.js';
 import { expandCampaign, type ExpandContext } from './expand-campaign.js';
 import { refreshCampaignMessages } from './campaign-messages.js';
 import { recordEvents } from '../spool/index.js';
+import { recipientCounts } from './campaign-progress.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -152,14 +153,11 @@ export async function advanceCampaigns(store: Store, clock: Clock): Promise<Camp
         .where('status', '=', 'sending')
         .executeTakeFirst();
       if (Number(moved.numUpdatedRows) !== 1) return false;
-      const counts = await trx
-        .selectFrom('recipients')
-        .innerJoin('messages', 'messages.id', 'recipients.message_id')
-        .select(['recipients.status', (eb) => eb.fn.countAll<number>().as('n')])
-        .where('messages.campaign_id', '=', campaign.id)
-        .groupBy('recipients.status')
-        .execute();
-      const detail = counts.map((c) => `${Number(c.n)} ${c.status}`).join(', ');
+      const counts = await recipientCounts(trx, campaign.id);
+      const detail = Object.entries(counts)
+        .filter(([, n]) => n > 0)
+        .map(([status, n]) => `${n} ${status}`)
+        .join(', ');
       // The campaign's own event (webhook campaign.finished, the UI's notification): message_id holds the campaign id.
       await recordEvents(trx, [{ messageId: campaign.id, type: 'campaign_finished', detail: `${campaign.name}: ${detail}` }], now);
       return true;

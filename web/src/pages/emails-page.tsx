@@ -1,9 +1,10 @@
 /** The queue: messages by status, searchable, paged, updating live as their states change. */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { query } from '../api';
 import { useApiGet } from '../use-api';
 import { useRefreshOnEvents } from '../live-events';
-import { Link, setSearch, useLocation } from '../router';
+import { Link, useLocation } from '../router';
+import { Pager, SearchForm, useCursorPages } from '../components/search-and-pages';
 import { useToast } from '../toasts';
 import { formatAgo, formatDateTime } from '../format';
 import { Empty, ErrorNote, Loading, Page, StatusBadge } from '../components/ui';
@@ -17,59 +18,29 @@ const PAGE_SIZE = 50;
 export function EmailsPage() {
   const { search } = useLocation();
   const status = search.get('status') ?? '';
-  const q = search.get('q') ?? '';
-  const cursor = search.get('cursor') ?? '';
-  const [text, setText] = useState(q);
-  // The cursors of the newer pages, so "Newer" can go back; a page opened by its address starts fresh.
-  const [newerCursors, setNewerCursors] = useState<string[]>([]);
+  const pages = useCursorPages();
+  const { q, cursor } = pages;
   const [busy, setBusy] = useState<string | null>(null);
   const toast = useToast();
-  useEffect(() => setText(q), [q]);
   const page = useApiGet<MessagePage>(`/messages${query({ status, q, cursor, limit: PAGE_SIZE })}`);
   useRefreshOnEvents(page.reload);
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    setNewerCursors([]);
-    setSearch({ q: text.trim(), cursor: undefined });
-  };
   const act = async (id: string, action: 'retry' | 'cancel') => {
     setBusy(id);
     if (await changeMessage(id, action, toast)) page.reload();
     setBusy(null);
-  };
-  const newer = () => {
-    setSearch({ cursor: newerCursors.at(-1) || undefined });
-    setNewerCursors(newerCursors.slice(0, -1));
-  };
-  const olderPage = () => {
-    setNewerCursors([...newerCursors, cursor]);
-    setSearch({ cursor: page.data!.nextCursor! });
   };
 
   return (
     <Page title="Emails" subtitle="Every message in the spool, newest first. Rows change as delivery happens.">
       <nav className="tabs" aria-label="Status">
         {TABS.map((tab) => (
-          <Link key={tab.label} to={`/emails${query({ status: tab.status, q })}`} aria-current={tab.status === status ? 'page' : undefined} onClick={() => setNewerCursors([])}>
+          <Link key={tab.label} to={`/emails${query({ status: tab.status, q })}`} aria-current={tab.status === status ? 'page' : undefined} onClick={pages.reset}>
             {tab.label}
           </Link>
         ))}
       </nav>
-      <form className="toolbar" role="search" onSubmit={submit}>
-        <label className="visually-hidden" htmlFor="email-search">
-          Search by recipient or subject
-        </label>
-        <input id="email-search" className="input" type="search" placeholder="Search by recipient or subject" value={text} onChange={(e) => setText(e.target.value)} />
-        <button type="submit" className="btn">
-          Search
-        </button>
-        {q ? (
-          <button type="button" className="btn btn-ghost" onClick={() => (setText(''), setNewerCursors([]), setSearch({ q: undefined, cursor: undefined }))}>
-            Clear
-          </button>
-        ) : null}
-      </form>
+      <SearchForm id="email-search" pages={pages} />
       <div className="card flush">
         {page.error ? <ErrorNote error={page.error} onRetry={page.reload} /> : null}
         {!page.data && page.loading ? <Loading what="Loading messages" /> : null}
@@ -118,16 +89,7 @@ export function EmailsPage() {
             </table>
           </div>
         ) : null}
-        {cursor || page.data?.nextCursor ? (
-          <div className="pager">
-            <button type="button" className="btn btn-small" disabled={!cursor} onClick={newer}>
-              ← Newer
-            </button>
-            <button type="button" className="btn btn-small" disabled={!page.data?.nextCursor} onClick={olderPage}>
-              Older →
-            </button>
-          </div>
-        ) : null}
+        <Pager pages={pages} nextCursor={page.data?.nextCursor} />
       </div>
     </Page>
   );
