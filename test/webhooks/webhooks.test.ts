@@ -15,6 +15,8 @@ import { createApiKey, createUser } from '../../src/users/index.js';
 import { setSetting } from '../../src/servers/index.js';
 import { enqueueMessage } from '../../src/spool/index.js';
 import { startWebhooks, type Webhooks, type WebhooksOptions } from '../../src/webhooks/index.js';
+import { advanceCampaigns, createCampaign, createList, findCampaign, importContacts, startCampaign } from '../../src/campaigns/index.js';
+import { Readable } from 'node:stream';
 
 interface Received {
   path: string;
@@ -176,6 +178,29 @@ describe.each(testDatabaseKinds())('webhooks on %s', (kind) => {
     enqueueMessage({ store: engine.app.store, clock: engine.app.clock, lifetimeMs: engine.app.config.retry.lifetimeMs }, simpleMessage(n), { userId: owner.id });
 
   const deliveries = async (who: Account, webhookId: string) => (await api(who, 'GET', `/webhooks/${webhookId}/deliveries`)).body.deliveries ?? [];
+
+  it('sends campaign.finished to the campaign owner (and admins), not to other senders', async () => {
+    await setUp();
+    await allowPrivate(true);
+    const own = await addWebhook(alice, '/alice', ['campaign.finished']);
+    await addWebhook(bob, '/bob', ['campaign.finished']);
+    await addWebhook(admin, '/admin', ['campaign.finished']);
+    start();
+    const { store, clock } = engine.app;
+    const list = await createList(store, clock, { name: 'Few' });
+    await importContacts(store, clock, Readable.from(['email\na@example.org\nb@example.org\n']), { listId: list.id });
+    const campaign = await createCampaign(engine.app, { name: 'Tiny', from: 'news@example.com', subject: 'Hi', html: '<p>Hi</p>', lists: ['Few'] }, alice.id);
+    await startCampaign({ store, clock, lifetimeMs: 3_600_000 }, campaign.id, { expand: true });
+    engine.startWorker();
+    await waitFor('the campaign to finish', async () => (await advanceCampaigns(store, clock)).length > 0 || (await findCampaign(store, campaign.id)).status === 'finished');
+    const [delivery] = await waitFor('the owner to hear of it', () => (receiver.on('/alice').length ? receiver.on('/alice') : null));
+    expect(verifySignature(own.secret, delivery!).valid).toBe(true);
+    const payload = JSON.parse(delivery!.body) as { type: string; data: { type: string; messageId: string; detail: string } };
+    expect(payload).toMatchObject({ type: 'campaign.finished', data: { type: 'campaign_finished', messageId: campaign.id, detail: 'Tiny: 2 sent' } });
+    await waitFor('the admin to hear of it', () => receiver.on('/admin').length === 1);
+    await sleep(300);
+    expect(receiver.on('/bob')).toEqual([]);
+  });
 
   it('refuses a loopback URL by default, naming the field, and accepts it once an admin allows private addresses', async () => {
     await setUp();
