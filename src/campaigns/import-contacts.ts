@@ -11,6 +11,7 @@
  * swallows everything after it into one field: that is reported as the rows that were lost.
  */
 import type { Readable } from 'node:stream';
+import { sql } from 'kysely';
 import { parse, type CsvError, type InfoRecord } from 'csv-parse';
 import type { Store } from '../store/index.js';
 import type { Clock } from '../lib/clock.js';
@@ -179,6 +180,9 @@ export async function importContacts(store: Store, clock: Clock, input: Readable
   }
   if (!p) throw new InputError('file', 'is empty: the first line must name the columns');
   await flush();
+  // After a bulk load PostgreSQL's statistics are stale until autovacuum comes round, and the
+  // planner may then scan every contact for each batch of a campaign's expansion.
+  if (store.dialect === 'postgres' && report.created >= 10_000) await sql`analyze contacts, list_members`.execute(store.db);
   if (quoteNotClosedAt !== null) fail(quoteNotClosedAt, `a quote opened on line ${quoteNotClosedAt} is never closed: this line and every line after it were not imported`);
   await options.onProgress?.(progressOf(report));
   return report;
