@@ -16,7 +16,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Store, CampaignRow, CampaignStatus, RecipientStatus, Database } from '../store/index.js';
 import type { Clock } from '../lib/clock.js';
 import { InputError } from '../lib/input-error.js';
-import { findCampaign } from './create-campaign.js';
+import { findCampaign, scheduleFromInput } from './create-campaign.js';
 import { expandCampaign, type ExpandContext } from './expand-campaign.js';
 import { refreshCampaignMessages } from './campaign-messages.js';
 import { recordEvents } from '../spool/index.js';
@@ -56,6 +56,16 @@ export async function startCampaign(ctx: ExpandContext, id: string, options: { e
   const campaign = await change(ctx.store, ctx.clock, id, ['draft'], 'scheduled', null, { started_at: ctx.clock.now() });
   if (options.expand) await expandCampaign(ctx, campaign);
   return findCampaign(ctx.store, campaign.id);
+}
+
+/** Sets a draft's schedule (checked like a new campaign's). */
+export async function rescheduleCampaign(store: Store, clock: Clock, id: string, input: unknown): Promise<CampaignRow> {
+  const campaign = await findCampaign(store, id);
+  if (campaign.status !== 'draft') throw new InputError('status', `the campaign is ${campaign.status}; only a draft can be scheduled anew`);
+  const schedule = scheduleFromInput(input, clock.now());
+  const now = clock.now();
+  await store.db.updateTable('campaigns').set({ schedule: JSON.stringify(schedule), updated_at: now }).where('id', '=', campaign.id).where('status', '=', 'draft').execute();
+  return { ...campaign, schedule: JSON.stringify(schedule), updated_at: now };
 }
 
 /** Expands every started campaign that is not fully expanded yet (one started through the API, or interrupted). */

@@ -75,17 +75,7 @@ export async function createCampaign(ctx: { store: Store; clock: Clock }, input:
   if (listIds.length === 0 && !segmentId) throw new InputError('lists', 'name at least one list or a segment');
   const serverId = c.server ? (await findServer(ctx.store, c.server, 'server')).id : null;
 
-  const schedule: Schedule = {
-    kind: c.schedule.kind,
-    at: c.schedule.at === undefined ? undefined : typeof c.schedule.at === 'number' ? c.schedule.at : Date.parse(c.schedule.at),
-    localTime: c.schedule.localTime,
-    date: c.schedule.date,
-    timeZone: c.schedule.timeZone,
-    window: c.schedule.window,
-    spreadHours: c.schedule.spreadHours,
-  };
-  if (schedule.at !== undefined && Number.isNaN(schedule.at)) throw new InputError('schedule.at', 'must be an ISO 8601 time');
-  checkSchedule(schedule, now);
+  const schedule = scheduleFromInput(c.schedule, now);
 
   const row: CampaignRow = {
     id: newId('cmp', now),
@@ -114,6 +104,25 @@ export async function createCampaign(ctx: { store: Store; clock: Clock }, input:
   };
   await ctx.store.db.insertInto('campaigns').values(row).execute();
   return row;
+}
+
+/** A schedule as people give it (ISO times), checked; every error names its field. */
+export function scheduleFromInput(input: unknown, now: number): Schedule {
+  const parsed = scheduleSchema.safeParse(input);
+  if (!parsed.success) throw inputErrorFromZod(parsed.error).renamed(`schedule.${inputErrorFromZod(parsed.error).field}`);
+  const given = parsed.data;
+  const schedule: Schedule = {
+    kind: given.kind,
+    at: given.at === undefined ? undefined : typeof given.at === 'number' ? given.at : Date.parse(given.at),
+    localTime: given.localTime,
+    date: given.date,
+    timeZone: given.timeZone,
+    window: given.window,
+    spreadHours: given.spreadHours,
+  };
+  if (schedule.at !== undefined && Number.isNaN(schedule.at)) throw new InputError('schedule.at', 'must be an ISO 8601 time');
+  checkSchedule(schedule, now);
+  return schedule;
 }
 
 export async function findCampaign(store: Store, idOrName: string, field = 'campaign'): Promise<CampaignRow> {

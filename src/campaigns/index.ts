@@ -7,10 +7,10 @@ export { listContacts, countContacts, contactView, type ContactView, type Contac
 export { compileTemplate, textFromHtml, type TemplateInput, type CompiledTemplate } from './compile-template.js';
 export { prepareTemplate, renderTemplate, contactScope, type PreparedTemplate, type Rendered } from './render-template.js';
 export { createTemplate, updateTemplate, findTemplate, listTemplates } from './manage-templates.js';
-export { createCampaign, findCampaign, campaignInputSchema, scheduleSchema, type CampaignInput } from './create-campaign.js';
+export { createCampaign, findCampaign, campaignInputSchema, scheduleSchema, scheduleFromInput, type CampaignInput } from './create-campaign.js';
 export { expandCampaign, countAudience, audienceQuery, campaignAudience, type ExpandContext, type Audience } from './expand-campaign.js';
 export { segmentSchema, parseSegment, segmentCondition, countSegment, saveSegment, findSegment, listSegments, type SegmentDefinition } from './segment.js';
-export { startCampaign, pauseCampaign, resumeCampaign, cancelCampaign, retryFailedRecipients, advanceCampaigns, expandPending } from './change-campaign.js';
+export { rescheduleCampaign, startCampaign, pauseCampaign, resumeCampaign, cancelCampaign, retryFailedRecipients, advanceCampaigns, expandPending } from './change-campaign.js';
 export { campaignProgress, type CampaignProgress } from './campaign-progress.js';
 export { startCampaignMonitor, type CampaignMonitor } from './campaign-monitor.js';
 export { createCampaignRenderer, type CampaignRenderer } from './campaign-renderer.js';

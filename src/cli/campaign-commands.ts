@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { Command } from 'commander';
 import {
   advanceCampaigns,
+  rescheduleCampaign,
   campaignProgress,
   cancelCampaign,
   createCampaign,
@@ -150,6 +151,25 @@ export function campaignCommands(): Command {
         out.print({ id: row.id, status: row.status, total: row.total, expandSeconds: seconds }, () => `queued ${row.total} messages for "${row.name}" in ${seconds.toFixed(1)} s; workers send them (postroom campaign status ${row.id})`);
       }),
     );
+  withSchedule(
+    campaign
+      .command('schedule')
+      .description("set a draft's schedule (--at, or --local-time in each contact's zone) and start it: its messages wait in the spool until due")
+      .argument('<campaign>', 'id or name'),
+  ).action(async (id: string, flags: ScheduleFlags, command: Command) =>
+    withApp(command, async (app, out) => {
+      await rescheduleCampaign(app.store, app.clock, id, scheduleOf(flags));
+      const row = await startCampaign({ store: app.store, clock: app.clock, lifetimeMs: app.config.retry.lifetimeMs }, id, { expand: true });
+      const due = await app.store.db
+        .selectFrom('recipients')
+        .innerJoin('messages', 'messages.id', 'recipients.message_id')
+        .select((eb) => [eb.fn.min('recipients.next_attempt_at').as('first'), eb.fn.max('recipients.next_attempt_at').as('last')])
+        .where('messages.campaign_id', '=', row.id)
+        .executeTakeFirstOrThrow();
+      const when = (ms: unknown) => (ms === null ? null : new Date(Number(ms)).toISOString());
+      out.print({ id: row.id, status: row.status, total: row.total, firstDue: when(due.first), lastDue: when(due.last) }, () => `scheduled ${row.total} messages for "${row.name}": the first due ${when(due.first)}, the last ${when(due.last)}`);
+    }),
+  );
   const change = (name: string, description: string, run: (app: Parameters<Parameters<typeof withApp>[1]>[0], id: string) => Promise<unknown>) =>
     campaign
       .command(name)
