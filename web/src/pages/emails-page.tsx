@@ -1,5 +1,5 @@
 /** The queue: messages by status, searchable, paged, updating live as their states change. */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { query } from '../api';
 import { useApiGet } from '../use-api';
 import { useRefreshOnEvents } from '../live-events';
@@ -21,6 +21,9 @@ export function EmailsPage() {
   const pages = useCursorPages();
   const { q, cursor } = pages;
   const [busy, setBusy] = useState<string | null>(null);
+  // On a narrow screen the tabs scroll sideways: keep the chosen one in view.
+  const tabs = useRef<HTMLElement>(null);
+  useEffect(() => tabs.current?.querySelector('[aria-current="page"]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' }), [status]);
   const toast = useToast();
   const page = useApiGet<MessagePage>(`/messages${query({ status, q, cursor, limit: PAGE_SIZE })}`);
   useRefreshOnEvents(page.reload);
@@ -33,7 +36,7 @@ export function EmailsPage() {
 
   return (
     <Page title="Emails" subtitle="Every message in the spool, newest first. Rows change as delivery happens.">
-      <nav className="tabs" aria-label="Status">
+      <nav className="tabs" aria-label="Status" ref={tabs}>
         {TABS.map((tab) => (
           <Link key={tab.label} to={`/emails${query({ status: tab.status, q })}`} aria-current={tab.status === status ? 'page' : undefined} onClick={pages.reset}>
             {tab.label}
