@@ -78,6 +78,8 @@ describe.skipIf(!browserAvailable())('every page at both widths', () => {
       const context = await newContext(browser, width);
       try {
         const page = await context.newPage();
+        const crashes: string[] = [];
+        page.on('pageerror', (error) => crashes.push(`${page.url()}: ${error.message}`));
         await logIn(page, postroom.origin, admin.email, admin.password);
         await settled(page);
         await visit(page, '/', 'dashboard');
@@ -99,6 +101,12 @@ describe.skipIf(!browserAvailable())('every page at both widths', () => {
           await page.getByRole('button', { name: 'Menu' }).click();
           await screenshot(page, 'menu-open');
         }
+        // Going from page to page (not only loading each) must not throw in the browser either.
+        await page.goto(`${postroom.origin}/emails`);
+        await settled(page);
+        await page.locator(`tr[data-message-id="${ids.report}"] a`).first().click();
+        await page.getByRole('heading', { name: 'Quarterly report' }).waitFor();
+        expect(crashes).toEqual([]);
       } finally {
         await context.close();
       }

@@ -23,7 +23,10 @@ export function EmailsPage() {
   const [busy, setBusy] = useState<string | null>(null);
   // On a narrow screen the tabs scroll sideways: keep the chosen one in view.
   const tabs = useRef<HTMLElement>(null);
-  useEffect(() => tabs.current?.querySelector('[aria-current="page"]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' }), [status]);
+  useEffect(() => {
+    // A block, not an arrow's value: scrollIntoView returns a promise in new browsers, and an effect may return only a cleanup.
+    void tabs.current?.querySelector('[aria-current="page"]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [status]);
   const toast = useToast();
   const page = useApiGet<MessagePage>(`/messages${query({ status, q, cursor, limit: PAGE_SIZE })}`);
   useRefreshOnEvents(page.reload);
