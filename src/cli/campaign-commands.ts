@@ -1,6 +1,5 @@
 /** `postroom template …` and `postroom campaign …`. */
-import { readFileSync, createWriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import {
   advanceCampaigns,
@@ -20,7 +19,7 @@ import {
 } from '../campaigns/index.js';
 import { InputError } from '../lib/input-error.js';
 import { withApp } from './context.js';
-import { table } from './output.js';
+import { table, writeOutput } from './output.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -205,13 +204,7 @@ export function campaignCommands(): Command {
     .action(async (id: string, flags: { output?: string }, command: Command) =>
       withApp(command, async (app) => {
         const row = await findCampaign(app.store, id);
-        const target = flags.output ? createWriteStream(flags.output) : process.stdout;
-        const count = await writeCampaignReport(app.store, row, target);
-        if (flags.output) {
-          target.end();
-          await once(target, 'finish');
-          process.stderr.write(`${count} recipients written to ${flags.output}\n`);
-        }
+        await writeOutput(flags.output, 'recipients', (out) => writeCampaignReport(app.store, row, out));
       }),
     );
   return campaign;

@@ -1,6 +1,5 @@
 /** `postroom contacts …` and `postroom list …`: contacts in and out as CSV, and lists. */
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
-import { once } from 'node:events';
+import { createReadStream, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { createList, ensureList, exportContacts, findList, importContacts, listContacts, listLists, contactView, CONTACT_STATUSES, type ColumnMapping } from '../campaigns/index.js';
@@ -8,7 +7,7 @@ import type { ContactStatus } from '../store/index.js';
 import { InputError } from '../lib/input-error.js';
 import { withApp } from './context.js';
 import { oneOf } from './flags.js';
-import { table, time } from './output.js';
+import { table, time, writeOutput } from './output.js';
 
 /** `--map email=E-mail --map name="Full name" --map city=Ciudad`: property or field = CSV header. */
 function parseMapping(entries: string[]): ColumnMapping {
@@ -76,13 +75,7 @@ export function contactCommands(): Command {
     .action(async (flags: { list?: string; status?: ContactStatus; output?: string }, command: Command) =>
       withApp(command, async (app) => {
         const listId = flags.list ? (await findList(app.store, flags.list, '--list')).id : undefined;
-        const target = flags.output ? createWriteStream(flags.output) : process.stdout;
-        const count = await exportContacts(app.store, target, { listId, status: flags.status });
-        if (flags.output) {
-          target.end();
-          await once(target, 'finish');
-          process.stderr.write(`${count} contacts written to ${flags.output}\n`);
-        }
+        await writeOutput(flags.output, 'contacts', (out) => exportContacts(app.store, out, { listId, status: flags.status }));
       }),
     );
   contacts

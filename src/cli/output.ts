@@ -1,3 +1,7 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+
 /** Printing for people (aligned text) or for scripts (`--json`). */
 
 export interface Output {
@@ -24,4 +28,20 @@ export function table(headers: string[], rows: Array<Array<string | number | nul
 
 export function time(ms: number | null | undefined): string {
   return ms ? new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '';
+}
+
+/**
+ * Streams what `write` produces to `--output FILE` (then says how many `what` went where) or to
+ * standard output. `write` returns the count.
+ */
+export async function writeOutput(file: string | undefined, what: string, write: (out: Writable) => Promise<number>): Promise<void> {
+  if (!file) {
+    await write(process.stdout);
+    return;
+  }
+  const target = createWriteStream(file);
+  const count = await write(target);
+  target.end();
+  await once(target, 'finish');
+  process.stderr.write(`${count} ${what} written to ${file}\n`);
 }
