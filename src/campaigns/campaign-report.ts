@@ -62,9 +62,18 @@ export async function writeCampaignReport(store: Store, campaign: CampaignRow, o
   return count;
 }
 
-/** Outcomes of the campaign's recipients per bucket (default: hours) since it started. */
-export async function campaignTimeline(store: Store, campaign: CampaignRow, now: number, bucketMs = 3_600_000) {
-  const start = Math.floor(Number(campaign.started_at ?? campaign.created_at) / bucketMs) * bucketMs;
+/** A bucket size that draws the campaign's span in at most 120 bars: minutes for a short one, hours for a long one. */
+function bucketFor(spanMs: number): number {
+  for (const size of [60_000, 300_000, 900_000, 3_600_000]) if (spanMs / size <= 120) return size;
+  return 3_600_000;
+}
+
+/** Outcomes of the campaign's recipients per bucket from its start to its end (or now). */
+export async function campaignTimeline(store: Store, campaign: CampaignRow, now: number, bucketMs?: number) {
+  const from = Number(campaign.started_at ?? campaign.created_at);
+  const until = Math.max(from, campaign.finished_at === null ? now : Number(campaign.finished_at));
+  bucketMs ??= bucketFor(until - from);
+  const start = Math.floor(from / bucketMs) * bucketMs;
   const bucket = sql<number>`events.created_at / ${sql.lit(bucketMs)}`;
   const rows = await store.db
     .selectFrom('events')
@@ -74,7 +83,7 @@ export async function campaignTimeline(store: Store, campaign: CampaignRow, now:
     .where('events.type', 'in', ['sent', 'deferred', 'failed', 'expired'])
     .groupBy([bucket, 'events.type'])
     .execute();
-  const count = Math.max(1, Math.min(24 * 14, Math.ceil((now - start) / bucketMs) + 1));
+  const count = Math.max(1, Math.min(24 * 14, Math.floor((until - start) / bucketMs) + 1));
   const buckets = Array.from({ length: count }, (_, i) => ({ start: new Date(start + i * bucketMs).toISOString(), sent: 0, deferred: 0, failed: 0 }));
   for (const row of rows) {
     const b = buckets[Math.floor(Number(row.bucket)) - start / bucketMs];

@@ -3,6 +3,9 @@
  * under artifacts/screenshots/ for people to look at. Each page must render its heading without
  * an error note and without anything wider than the window at 390 px.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startSink, type Sink } from '../helpers/smtp-sink.js';
@@ -56,6 +59,26 @@ describe.skipIf(!browserAvailable())('every page at both widths', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(sandboxId).not.toBe('');
+
+    // Contacts, a segment, a template and a finished campaign for the campaign pages.
+    const work = mkdtempSync(path.join(tmpdir(), 'postroom-every-page-'));
+    const csv = ['email,name,country,time_zone,plan'];
+    for (let n = 1; n <= 30; n++) csv.push(`reader${n}@example.org,Reader ${n},${['ES', 'FR', 'DE'][n % 3]},${['Europe/Madrid', 'America/New_York', ''][n % 3]},${n % 2 ? 'pro' : 'free'}`);
+    writeFileSync(path.join(work, 'readers.csv'), csv.join('\n') + '\n');
+    await postroom.cli(['contacts', 'import', path.join(work, 'readers.csv'), '--list', 'Readers']);
+    rmSync(work, { recursive: true, force: true });
+    const segment = await postroom.api<{ id: string }>(admin.key, 'POST', '/segments', { name: 'Spanish readers', definition: { match: 'all', conditions: [{ field: 'country', op: 'eq', value: 'ES' }, { activity: 'opened', campaign: 'any', withinDays: 30, op: 'has_not' }] } });
+    ids.segment = segment.json.id;
+    const template = await postroom.api<{ id: string }>(admin.key, 'POST', '/templates', { name: 'Product update', subject: 'What is new, {{ contact.first_name }}', source: '<h1>Hello {{ contact.first_name }}</h1><p>Here is what changed this month.</p>' });
+    ids.template = template.json.id;
+    const campaign = await postroom.api<{ id: string }>(admin.key, 'POST', '/campaigns', { name: 'November product update', from: 'News <news@office.example.com>', template: 'Product update', lists: ['Readers'] });
+    ids.campaign = campaign.json.id;
+    await postroom.api(admin.key, 'POST', `/campaigns/${ids.campaign}/send`);
+    const contact = await postroom.api<{ id: string }>(admin.key, 'GET', '/contacts/reader1@example.org');
+    ids.contact = contact.json.id;
+    for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+      if ((await postroom.api<{ status: string }>(admin.key, 'GET', `/campaigns/${ids.campaign}`)).json.status === 'finished') break;
+    }
   });
   afterAll(async () => {
     await browser?.close();
@@ -94,6 +117,17 @@ describe.skipIf(!browserAvailable())('every page at both widths', () => {
         await visit(page, `/servers/${serverId}`, 'server-edit');
         await visit(page, '/settings', 'settings');
         await visit(page, '/users', 'users');
+        await visit(page, '/contacts', 'contacts');
+        await visit(page, '/contacts?import=1', 'contacts-import');
+        await visit(page, `/contacts/${ids.contact}`, 'contact');
+        await visit(page, '/segments', 'segments');
+        await visit(page, `/segments?segment=${ids.segment}`, 'segment');
+        await visit(page, '/templates', 'templates');
+        await visit(page, '/templates/new', 'template-new');
+        await visit(page, `/templates/${ids.template}`, 'template');
+        await visit(page, '/campaigns', 'campaigns-list');
+        await visit(page, '/campaigns/new', 'campaign-new');
+        await visit(page, `/campaigns/${ids.campaign}`, 'campaign');
         await visit(page, '/no/such/page', 'not-found');
         if (width === 'phone') {
           await page.goto(`${postroom.origin}/`);

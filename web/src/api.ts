@@ -67,3 +67,27 @@ export function query(params: Record<string, string | number | undefined | null>
 }
 
 export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * PUTs a file as the request body (never read whole into memory by the page), reporting the bytes
+ * sent as they go: fetch cannot report upload progress, XMLHttpRequest can.
+ */
+export function upload<T>(path: string, file: Blob, contentType: string, onProgress: (sent: number, total: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open('PUT', `/api/v1${path}`);
+    request.setRequestHeader('content-type', contentType);
+    request.setRequestHeader('accept', 'application/json');
+    if (csrfToken) request.setRequestHeader('x-csrf-token', csrfToken);
+    request.upload.onprogress = (event) => onProgress(event.loaded, event.lengthComputable ? event.total : file.size);
+    request.onerror = () => reject(new ApiError(0, 'network', 'Postroom cannot be reached; check that it is running', null));
+    request.onload = () => {
+      const data = request.responseText ? safeJson(request.responseText) : null;
+      if (request.status >= 200 && request.status < 300) return resolve(data as T);
+      const error = (data as { error?: { code?: string; message?: string; field?: string | null } } | null)?.error;
+      if (request.status === 401) for (const listener of sessionEndedListeners) listener();
+      reject(new ApiError(request.status, error?.code ?? 'http', error?.message ?? `${request.status} ${request.statusText}`, error?.field ?? null));
+    };
+    request.send(file);
+  });
+}

@@ -173,3 +173,140 @@ export interface SandboxPage {
 export interface SandboxDetail extends SandboxSummary {
   content: MessageContent;
 }
+
+export type ContactStatus = 'subscribed' | 'unsubscribed' | 'bounced' | 'complained';
+export const CONTACT_STATUSES: ContactStatus[] = ['subscribed', 'unsubscribed', 'bounced', 'complained'];
+
+export interface ContactView {
+  id: string;
+  email: string;
+  name: string | null;
+  fields: Record<string, unknown>;
+  timeZone: string | null;
+  status: ContactStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface ContactPage {
+  contacts: ContactView[];
+  nextCursor: string | null;
+  counts: Record<ContactStatus, number>;
+}
+export interface ContactDetail extends ContactView {
+  lists: Array<{ id: string; name: string; addedAt: string }>;
+  messages: Array<{ id: string; status: string; subject: string; campaign: string | null; createdAt: string }>;
+}
+export interface ContactList {
+  id: string;
+  name: string;
+  description: string;
+  members: number;
+}
+
+export interface ContactImport {
+  id: string;
+  filename: string;
+  listId: string | null;
+  status: 'running' | 'finished' | 'failed';
+  bytesTotal: number;
+  bytesRead: number;
+  rows: number;
+  created: number;
+  updated: number;
+  errors: number;
+  rowErrors: Array<{ line: number; reason: string }>;
+  failure: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export type SegmentCondition =
+  | { field: string; op: 'eq' | 'neq' | 'contains' | 'starts_with' | 'gt' | 'lt' | 'exists' | 'not_exists'; value?: string | number }
+  | { list: string; op: 'in' | 'not_in' }
+  | { status: ContactStatus }
+  | { activity: 'received' | 'opened' | 'clicked'; campaign: string; withinDays: number; op: 'has' | 'has_not' };
+export interface SegmentDefinition {
+  match: 'all' | 'any';
+  conditions: SegmentCondition[];
+}
+export interface SegmentView {
+  id: string;
+  name: string;
+  definition: SegmentDefinition;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TemplateView {
+  id: string;
+  name: string;
+  format: 'html' | 'mjml';
+  subject: string;
+  source: string;
+  text: string | null;
+  html: string;
+  textGenerated: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface RenderedTemplate {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export type CampaignStatus = 'draft' | 'scheduled' | 'sending' | 'paused' | 'finished' | 'cancelled';
+export interface CampaignSchedule {
+  kind: 'now' | 'at' | 'local';
+  at?: string | number;
+  localTime?: string;
+  date?: string;
+  timeZone?: string;
+  window?: { start: string; end: string };
+  spreadHours?: number;
+}
+export interface CampaignView {
+  id: string;
+  name: string;
+  status: CampaignStatus;
+  subject: string;
+  from: string;
+  replyTo: string | null;
+  templateId: string | null;
+  listIds: string[];
+  segmentId: string | null;
+  serverId: string | null;
+  schedule: CampaignSchedule & Record<string, unknown>;
+  total: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+export type CampaignRecipientStatus = 'queued' | 'sending' | 'sent' | 'deferred' | 'paused' | 'failed' | 'cancelled';
+export interface CampaignProgress {
+  id: string;
+  name: string;
+  status: CampaignStatus;
+  total: number;
+  expanded: boolean;
+  recipients: Record<CampaignRecipientStatus, number>;
+  remaining: number;
+  ratePerMinute: number;
+  eta: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+export interface CampaignDetail extends CampaignView {
+  progress: CampaignProgress;
+  timeline: { bucketMs: number; buckets: Array<{ start: string; sent: number; deferred: number; failed: number }> };
+}
+export interface CampaignRecipient {
+  messageId: string;
+  address: string;
+  status: CampaignRecipientStatus;
+  attempts: number;
+  code: number | null;
+  enhancedCode: string | null;
+  response: string | null;
+  updatedAt: string;
+}

@@ -46,19 +46,27 @@ function useWidth(fallback: number): [RefObject<HTMLDivElement | null>, number] 
   return [ref, width];
 }
 
-export function ActivityChart({ buckets, totals, hours = 24 }: { buckets: Bucket[]; totals: OutcomeCounts; hours?: number }) {
+/**
+ * `bucketMs` is each bar's span (an hour on the dashboard; minutes for a short campaign); `period`
+ * names the whole range in the summary ("last 24 hours", "since the campaign started").
+ */
+export function ActivityChart({ buckets, totals, hours = 24, bucketMs = 3_600_000, period }: { buckets: Bucket[]; totals: OutcomeCounts; hours?: number; bucketMs?: number; period?: string }) {
+  const perHour = bucketMs >= 3_600_000;
+  const unit = perHour ? 'hour' : `${Math.round(bucketMs / 60_000)} minutes`.replace(/^1 minutes$/, 'minute');
+  const range = period ?? `last ${hours} hours`;
+  const axisLabel = perHour ? hourLabel : hourRange;
   const [ref, width] = useWidth(720);
   const plotWidth = width - PAD.left - PAD.right;
   const plotHeight = HEIGHT - PAD.top - PAD.bottom;
   const { top, ticks } = scale(Math.max(4, ...buckets.map(total)));
   const slot = buckets.length ? plotWidth / buckets.length : plotWidth;
-  const barWidth = Math.max(2, slot * 0.72);
-  const labelEvery = width < 480 ? 6 : width < 800 ? 3 : 2;
+  const barWidth = Math.min(56, Math.max(2, slot * 0.72));
+  const labelEvery = Math.max(1, Math.ceil(buckets.length / Math.max(2, Math.floor(width / (perHour ? 60 : 80)))));
   const y = (n: number) => PAD.top + plotHeight - (n / top) * plotHeight;
   const busiest = buckets.reduce<Bucket | null>((best, b) => (total(b) > (best ? total(best) : 0) ? b : best), null);
   const summary =
-    `Messages per hour, last ${hours} hours: ${formatNumber(totals.sent)} sent, ${formatNumber(totals.deferred)} deferred, ${formatNumber(totals.failed)} failed.` +
-    (busiest ? ` Busiest hour starting ${hourRange.format(new Date(busiest.start))} with ${formatNumber(total(busiest))}.` : '');
+    `Messages per ${unit}, ${range}: ${formatNumber(totals.sent)} sent, ${formatNumber(totals.deferred)} deferred, ${formatNumber(totals.failed)} failed.` +
+    (busiest ? ` Busiest ${perHour ? 'hour' : 'period'} starting ${hourRange.format(new Date(busiest.start))} with ${formatNumber(total(busiest))}.` : '');
 
   return (
     <div className="activity">
@@ -89,7 +97,7 @@ export function ActivityChart({ buckets, totals, hours = 24 }: { buckets: Bucket
                 })}
                 {i % labelEvery === 0 ? (
                   <text x={PAD.left + i * slot + slot / 2} y={HEIGHT - 6} textAnchor="middle">
-                    {hourLabel.format(new Date(b.start))}
+                    {axisLabel.format(new Date(b.start))}
                   </text>
                 ) : null}
               </g>
@@ -97,7 +105,7 @@ export function ActivityChart({ buckets, totals, hours = 24 }: { buckets: Bucket
           })}
           {total(totals) === 0 ? (
             <text x={PAD.left + plotWidth / 2} y={PAD.top + plotHeight / 2} textAnchor="middle" className="activity-empty">
-              No messages in the last {hours} hours
+              No messages {range}
             </text>
           ) : null}
         </svg>
@@ -110,10 +118,10 @@ export function ActivityChart({ buckets, totals, hours = 24 }: { buckets: Bucket
         ))}
       </p>
       <table className="visually-hidden">
-        <caption>Messages per hour</caption>
+        <caption>Messages per {unit}</caption>
         <thead>
           <tr>
-            <th scope="col">Hour starting</th>
+            <th scope="col">Starting</th>
             {OUTCOMES.map(({ key, label }) => (
               <th key={key} scope="col">
                 {label}

@@ -1,6 +1,439 @@
-import { Page } from '../components/ui';
+/**
+ * A new campaign in four steps — Content, Audience, Schedule, Review — each checked before the
+ * next. The audience step counts the contacts reached as the lists and segment are chosen. On
+ * Review it is saved as a draft, or saved and started; an error the API names is shown on its
+ * step, beside its field.
+ */
+import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { api, ApiError, errorText } from '../api';
+import { useApiGet } from '../use-api';
+import { navigate, useLocation } from '../router';
+import { useUser } from '../session';
+import { useToast } from '../toasts';
+import { formatDateTime, formatNumber } from '../format';
+import { CheckboxField, ErrorNote, Page, SelectField, TextAreaField, TextField } from '../components/ui';
+import type { CampaignSchedule, CampaignView, ContactList, SegmentView, ServerView, TemplateView } from '../types';
 
-// Placeholder: to be built.
+const STEPS = ['Content', 'Audience', 'Schedule', 'Review'] as const;
+type Step = (typeof STEPS)[number];
+const COUNT_WAIT_MS = 300;
+const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+const ZONES: string[] = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+
+interface Draft {
+  name: string;
+  from: string;
+  replyTo: string;
+  contentKind: 'template' | 'own';
+  template: string;
+  subject: string;
+  html: string;
+  lists: string[];
+  segment: string;
+  server: string;
+  when: 'now' | 'at' | 'local';
+  at: string;
+  localTime: string;
+  date: string;
+  timeZone: string;
+  windowOn: boolean;
+  windowStart: string;
+  windowEnd: string;
+  spreadHours: string;
+}
+
+/** The API's name for a draft's field, where the two differ. */
+const ERROR_FIELD: Partial<Record<keyof Draft, string>> = {
+  at: 'schedule.at',
+  localTime: 'schedule.localTime',
+  date: 'schedule.date',
+  timeZone: 'schedule.timeZone',
+  windowOn: 'schedule.window',
+  windowStart: 'schedule.window',
+  windowEnd: 'schedule.window',
+  spreadHours: 'schedule.spreadHours',
+  contentKind: 'template',
+};
+
+/** Which step holds the field an API error names. */
+function stepOf(field: string | null): Step {
+  if (!field) return 'Review';
+  if (/^(lists|segment|server)/.test(field)) return 'Audience';
+  if (field.startsWith('schedule')) return 'Schedule';
+  return 'Content';
+}
+
+function scheduleOf(d: Draft): CampaignSchedule {
+  const extra = {
+    timeZone: d.timeZone.trim() || 'UTC',
+    ...(d.windowOn ? { window: { start: d.windowStart, end: d.windowEnd } } : {}),
+    ...(d.spreadHours.trim() ? { spreadHours: Number(d.spreadHours) } : {}),
+  };
+  if (d.when === 'at') return { kind: 'at', at: d.at ? new Date(d.at).toISOString() : '', ...extra };
+  if (d.when === 'local') return { kind: 'local', localTime: d.localTime, ...(d.date ? { date: d.date } : {}), ...extra };
+  return { kind: 'now', ...extra };
+}
+
+function bodyOf(d: Draft) {
+  return {
+    name: d.name.trim(),
+    from: d.from.trim(),
+    ...(d.replyTo.trim() ? { replyTo: d.replyTo.trim() } : {}),
+    ...(d.contentKind === 'template' ? { template: d.template, ...(d.subject.trim() ? { subject: d.subject } : {}) } : { subject: d.subject, html: d.html }),
+    lists: d.lists,
+    ...(d.segment ? { segment: d.segment } : {}),
+    ...(d.server ? { server: d.server } : {}),
+    schedule: scheduleOf(d),
+  };
+}
+
+/** What is missing on a step before going on, by field; empty when it may go on. */
+function problems(step: Step, d: Draft): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (step === 'Content') {
+    if (!d.name.trim()) out.name = 'is required';
+    if (!d.from.trim()) out.from = 'is required';
+    if (d.contentKind === 'template' && !d.template) out.template = 'choose a template';
+    if (d.contentKind === 'own' && !d.subject.trim()) out.subject = 'is required without a template';
+    if (d.contentKind === 'own' && !d.html.trim()) out.html = 'is required';
+  }
+  if (step === 'Audience' && d.lists.length === 0 && !d.segment) out.lists = 'choose at least one list or a segment';
+  if (step === 'Schedule') {
+    if (d.when === 'at' && !d.at) out['schedule.at'] = 'choose the date and time';
+    if (d.when === 'local' && !d.localTime) out['schedule.localTime'] = 'choose the local time';
+    if (d.windowOn && (!d.windowStart || !d.windowEnd)) out['schedule.window'] = 'give the window its start and end';
+    if (d.spreadHours.trim() && !(Number(d.spreadHours) > 0)) out['schedule.spreadHours'] = 'must be a number of hours above 0';
+  }
+  return out;
+}
+
 export function CampaignWizardPage() {
-  return <Page title="CampaignWizardPage">{null}</Page>;
+  const { search } = useLocation();
+  const user = useUser();
+  const toast = useToast();
+  const templates = useApiGet<{ templates: TemplateView[] }>('/templates');
+  const lists = useApiGet<{ lists: ContactList[] }>('/lists');
+  const segments = useApiGet<{ segments: SegmentView[] }>('/segments');
+  const servers = useApiGet<{ servers: ServerView[] }>(user.role === 'admin' ? '/servers' : null);
+  const [step, setStep] = useState<Step>('Content');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [draft, setDraft] = useState<Draft>(() => ({
+    name: '',
+    from: '',
+    replyTo: '',
+    contentKind: 'template',
+    template: search.get('template') ?? '',
+    subject: '',
+    html: '',
+    lists: search.get('list') ? [search.get('list')!] : [],
+    segment: search.get('segment') ?? '',
+    server: '',
+    when: 'now',
+    at: '',
+    localTime: '09:00',
+    date: '',
+    timeZone: BROWSER_ZONE,
+    windowOn: false,
+    windowStart: '09:00',
+    windowEnd: '17:00',
+    spreadHours: '',
+  }));
+  const set = (patch: Partial<Draft>) => {
+    setDraft((d) => ({ ...d, ...patch }));
+    // A field changed: what was said about it no longer holds.
+    const changed = Object.keys(patch).map((key) => ERROR_FIELD[key as keyof Draft] ?? key);
+    setErrors((e) => Object.fromEntries(Object.entries(e).filter(([field]) => !changed.some((c) => field === c || field.startsWith(`${c}.`)))));
+  };
+
+  // With no template chosen yet, the first one; with none at all, content of its own.
+  const templateList = templates.data?.templates;
+  useEffect(() => {
+    if (!templateList) return;
+    setDraft((d) => (d.contentKind !== 'template' || d.template ? d : templateList.length ? { ...d, template: templateList[0]!.id } : { ...d, contentKind: 'own' }));
+  }, [templateList]);
+
+  const audience = useAudienceCount(draft.lists, draft.segment);
+  const index = STEPS.indexOf(step);
+
+  const next = (event: FormEvent) => {
+    event.preventDefault();
+    const found = problems(step, draft);
+    setErrors(found);
+    setFormError(null);
+    if (Object.keys(found).length === 0) setStep(STEPS[index + 1] ?? step);
+  };
+
+  const finish = async (start: boolean) => {
+    setBusy(true);
+    setFormError(null);
+    setErrors({});
+    try {
+      const created = await api<CampaignView>('POST', '/campaigns', bodyOf(draft));
+      if (start) await api('POST', `/campaigns/${created.id}/send`);
+      toast({ kind: 'success', title: start ? (draft.when === 'now' ? `Campaign "${created.name}" is sending` : `Campaign "${created.name}" is scheduled`) : `Draft "${created.name}" saved` });
+      navigate(`/campaigns/${created.id}`);
+    } catch (e) {
+      if (e instanceof ApiError && e.field) {
+        const field = e.field.replace(/\[\d+\]$/, '');
+        setErrors({ [field]: e.message });
+        setStep(stepOf(field));
+        if (stepOf(field) === 'Review') setFormError(`${e.field}: ${e.message}`);
+      } else setFormError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const err = (field: string) => errors[field] ?? null;
+  const templateName = templateList?.find((t) => t.id === draft.template)?.name ?? draft.template;
+  const listNames = draft.lists.map((id) => lists.data?.lists.find((l) => l.id === id)?.name ?? id);
+  const segmentName = segments.data?.segments.find((s) => s.id === draft.segment)?.name ?? draft.segment;
+  const serverName = servers.data?.servers.find((s) => s.id === draft.server)?.name;
+
+  return (
+    <Page title="New campaign" subtitle="Content, audience, schedule; then review and send.">
+      <ol className="steps" aria-label="Steps">
+        {STEPS.map((s, i) => (
+          <li key={s} aria-current={s === step ? 'step' : undefined} className={i < index ? 'step-done' : undefined}>
+            {i < index ? (
+              <button type="button" className="step-link" onClick={() => setStep(s)}>
+                {i + 1}. {s}
+              </button>
+            ) : (
+              <span>
+                {i + 1}. {s}
+              </span>
+            )}
+          </li>
+        ))}
+      </ol>
+      <form className="card form wizard" onSubmit={next} aria-label={step} noValidate>
+        {step === 'Content' ? (
+          <>
+            <div className="form-grid">
+              <TextField label="Campaign name" value={draft.name} onChange={(e) => set({ name: e.target.value })} error={err('name')} hint="For you; recipients never see it." maxLength={200} autoFocus />
+              <TextField label="From" value={draft.from} onChange={(e) => set({ from: e.target.value })} error={err('from')} placeholder="News <news@example.com>" />
+              <TextField label="Reply-To (optional)" value={draft.replyTo} onChange={(e) => set({ replyTo: e.target.value })} error={err('replyTo')} />
+              <SelectField label="Content" value={draft.contentKind} onChange={(e) => set({ contentKind: e.target.value as Draft['contentKind'] })}>
+                <option value="template">From a template</option>
+                <option value="own">Written here</option>
+              </SelectField>
+              {draft.contentKind === 'template' ? (
+                <>
+                  <SelectField label="Template" value={draft.template} onChange={(e) => set({ template: e.target.value })} error={err('template')} hint={templateList?.length === 0 ? 'No templates yet: write the content here, or create one on the Templates page.' : undefined}>
+                    <option value="">Choose…</option>
+                    {(templateList ?? []).map((t) => (
+                      <option key={t.id} value={t.id}>
+                        {t.name}
+                      </option>
+                    ))}
+                  </SelectField>
+                  <TextField label="Subject (optional)" value={draft.subject} onChange={(e) => set({ subject: e.target.value })} error={err('subject')} placeholder={templateList?.find((t) => t.id === draft.template)?.subject ?? "The template's"} hint="Liquid merge tags work here too." />
+                </>
+              ) : (
+                <>
+                  <div className="span-2">
+                    <TextField label="Subject" value={draft.subject} onChange={(e) => set({ subject: e.target.value })} error={err('subject')} placeholder={'News for {{ contact.first_name | default: "you" }}'} />
+                  </div>
+                  <div className="span-2">
+                    <TextAreaField label="HTML (or MJML) with Liquid merge tags" className="wizard-html" value={draft.html} onChange={(e) => set({ html: e.target.value })} error={err('html')} spellCheck={false} />
+                  </div>
+                </>
+              )}
+            </div>
+          </>
+        ) : null}
+
+        {step === 'Audience' ? (
+          <>
+            <fieldset className={err('lists') ? 'field-invalid' : undefined}>
+              <legend>Lists</legend>
+              {lists.data && lists.data.lists.length === 0 ? <p className="muted small">No lists yet: import contacts into a list on the Contacts page, or use a segment.</p> : null}
+              <div className="list-choices">
+                {(lists.data?.lists ?? []).map((l) => (
+                  <CheckboxField
+                    key={l.id}
+                    label={`${l.name} (${formatNumber(l.members)})`}
+                    checked={draft.lists.includes(l.id)}
+                    onChange={(e) => set({ lists: e.target.checked ? [...draft.lists, l.id] : draft.lists.filter((id) => id !== l.id) })}
+                  />
+                ))}
+              </div>
+              {err('lists') ? (
+                <p className="field-error" role="alert">
+                  {err('lists')}
+                </p>
+              ) : null}
+            </fieldset>
+            <div className="form-grid">
+              <SelectField label="Segment" value={draft.segment} onChange={(e) => set({ segment: e.target.value })} error={err('segment')} hint={draft.lists.length ? 'With lists chosen, only their contacts that match it.' : 'Alone: every contact that matches it.'}>
+                <option value="">No segment</option>
+                {(segments.data?.segments ?? []).map((s) => (
+                  <option key={s.id} value={s.id}>
+                    {s.name}
+                  </option>
+                ))}
+              </SelectField>
+              <SelectField label="Using" value={draft.server} onChange={(e) => set({ server: e.target.value })} error={err('server')} hint="The server to send with.">
+                <option value="">Default (the bulk server setting, else normal routing)</option>
+                {(servers.data?.servers ?? []).map((s) => (
+                  <option key={s.id} value={s.id}>
+                    {s.name}
+                  </option>
+                ))}
+              </SelectField>
+            </div>
+            <AudienceLine count={audience} />
+          </>
+        ) : null}
+
+        {step === 'Schedule' ? (
+          <>
+            <fieldset>
+              <legend>When</legend>
+              <Radio name="when" value="now" checked={draft.when === 'now'} onChange={() => set({ when: 'now' })}>
+                Now
+              </Radio>
+              <Radio name="when" value="at" checked={draft.when === 'at'} onChange={() => set({ when: 'at' })}>
+                At a time
+              </Radio>
+              <Radio name="when" value="local" checked={draft.when === 'local'} onChange={() => set({ when: 'local' })}>
+                At a local time in each contact's time zone
+              </Radio>
+            </fieldset>
+            <div className="form-grid">
+              {draft.when === 'at' ? <TextField label="Date and time" type="datetime-local" value={draft.at} onChange={(e) => set({ at: e.target.value })} error={err('schedule.at')} hint={`In your time zone (${BROWSER_ZONE}).`} /> : null}
+              {draft.when === 'local' ? (
+                <>
+                  <TextField label="Local time" type="time" value={draft.localTime} onChange={(e) => set({ localTime: e.target.value })} error={err('schedule.localTime')} hint="Each contact gets it at this time where they are." />
+                  <TextField label="Date (optional)" type="date" value={draft.date} onChange={(e) => set({ date: e.target.value })} error={err('schedule.date')} hint="Left empty: the next such time." />
+                </>
+              ) : null}
+              <TextField label="Campaign time zone" list="time-zones" value={draft.timeZone} onChange={(e) => set({ timeZone: e.target.value })} error={err('schedule.timeZone')} hint="Used for contacts without a time zone of their own, and for the sending window." />
+              <datalist id="time-zones">
+                {ZONES.map((z) => (
+                  <option key={z} value={z} />
+                ))}
+              </datalist>
+              <TextField label="Spread over hours (optional)" type="number" min={0} step="any" value={draft.spreadHours} onChange={(e) => set({ spreadHours: e.target.value })} error={err('schedule.spreadHours')} hint="Sends are spaced evenly over this time instead of all at once." />
+            </div>
+            <CheckboxField label="Send only within a daily window" checked={draft.windowOn} onChange={(e) => set({ windowOn: e.target.checked })} />
+            {draft.windowOn ? (
+              <div className="form-grid">
+                <TextField label="Window starts" type="time" value={draft.windowStart} onChange={(e) => set({ windowStart: e.target.value })} error={err('schedule.window') ?? err('schedule.window.start')} />
+                <TextField label="Window ends" type="time" value={draft.windowEnd} onChange={(e) => set({ windowEnd: e.target.value })} error={err('schedule.window.end')} />
+              </div>
+            ) : null}
+          </>
+        ) : null}
+
+        {step === 'Review' ? (
+          <>
+            <dl className="facts review">
+              <dt>Name</dt>
+              <dd>{draft.name}</dd>
+              <dt>From</dt>
+              <dd>
+                {draft.from}
+                {draft.replyTo ? ` (replies to ${draft.replyTo})` : ''}
+              </dd>
+              <dt>Content</dt>
+              <dd>{draft.contentKind === 'template' ? `Template "${templateName}"` : 'Written here'}</dd>
+              <dt>Subject</dt>
+              <dd>{draft.subject || templateList?.find((t) => t.id === draft.template)?.subject || '—'}</dd>
+              <dt>Audience</dt>
+              <dd>
+                {[listNames.length ? `Lists: ${listNames.join(', ')}` : null, draft.segment ? `Segment: ${segmentName}` : null].filter(Boolean).join('; ')}
+                <AudienceLine count={audience} compact />
+              </dd>
+              <dt>Using</dt>
+              <dd>{serverName ?? 'Default routing'}</dd>
+              <dt>When</dt>
+              <dd>{describeWhen(draft)}</dd>
+            </dl>
+            {formError ? <ErrorNote error={formError} /> : null}
+          </>
+        ) : null}
+
+        <div className="form-actions wizard-actions">
+          {index > 0 ? (
+            <button type="button" className="btn" onClick={() => setStep(STEPS[index - 1]!)} disabled={busy}>
+              Back
+            </button>
+          ) : null}
+          {step !== 'Review' ? (
+            <button type="submit" className="btn btn-primary">
+              Next: {STEPS[index + 1]}
+            </button>
+          ) : (
+            <>
+              <button type="button" className="btn" onClick={() => void finish(false)} disabled={busy}>
+                Save as draft
+              </button>
+              <button type="button" className="btn btn-primary" onClick={() => void finish(true)} disabled={busy}>
+                {busy ? 'Starting…' : draft.when === 'now' ? 'Send now' : 'Schedule'}
+              </button>
+            </>
+          )}
+        </div>
+      </form>
+    </Page>
+  );
+}
+
+function describeWhen(d: Draft): string {
+  const extras = [d.windowOn ? `only between ${d.windowStart} and ${d.windowEnd}` : null, d.spreadHours.trim() ? `spread over ${d.spreadHours} hours` : null].filter(Boolean);
+  const base = d.when === 'now' ? 'Now' : d.when === 'at' ? `At ${d.at ? formatDateTime(new Date(d.at).toISOString()) : '—'}` : `At ${d.localTime}${d.date ? ` on ${d.date}` : ''} in each contact's time zone (otherwise ${d.timeZone})`;
+  return [base, ...extras].join(', ');
+}
+
+function Radio({ name, value, checked, onChange, children }: { name: string; value: string; checked: boolean; onChange: () => void; children: ReactNode }) {
+  return (
+    <label className="radio">
+      <input type="radio" name={name} value={value} checked={checked} onChange={onChange} /> {children}
+    </label>
+  );
+}
+
+type AudienceCount = { contacts: number | null; error: string | null; counting: boolean };
+
+/** The contacts lists and a segment reach (subscribed, each address once), counted a moment after each change. */
+function useAudienceCount(lists: string[], segment: string): AudienceCount {
+  const [state, setState] = useState<AudienceCount>({ contacts: null, error: null, counting: false });
+  const key = useMemo(() => JSON.stringify([lists, segment]), [lists, segment]);
+  useEffect(() => {
+    const [chosenLists, chosenSegment] = JSON.parse(key) as [string[], string];
+    if (chosenLists.length === 0 && !chosenSegment) return setState({ contacts: 0, error: null, counting: false });
+    let current = true;
+    setState((s) => ({ ...s, counting: true }));
+    const timer = window.setTimeout(() => {
+      api<{ contacts: number }>('POST', '/campaigns/audience', { lists: chosenLists, ...(chosenSegment ? { segment: chosenSegment } : {}) })
+        .then((answer) => current && setState({ contacts: answer.contacts, error: null, counting: false }))
+        .catch((e: unknown) => current && setState({ contacts: null, error: errorText(e), counting: false }));
+    }, COUNT_WAIT_MS);
+    return () => {
+      current = false;
+      window.clearTimeout(timer);
+    };
+  }, [key]);
+  return state;
+}
+
+function AudienceLine({ count, compact }: { count: AudienceCount; compact?: boolean }) {
+  if (count.error) return <p className="text-bad small">{count.error}</p>;
+  return (
+    <p className={compact ? 'small muted' : 'audience-count'} aria-live="polite" data-testid="audience-count">
+      {count.contacts === null ? (
+        'Counting…'
+      ) : (
+        <>
+          <strong>{formatNumber(count.contacts)}</strong> {count.contacts === 1 ? 'contact' : 'contacts'} will receive it
+          {count.counting ? <span className="muted"> (counting…)</span> : null}
+        </>
+      )}
+      {compact ? null : <span className="muted"> — subscribed contacts only, each address once.</span>}
+    </p>
+  );
 }
