@@ -9,6 +9,7 @@
  *
  *   npm run bench:campaign                                   SQLite in a temp directory
  *   npm run bench:campaign -- --contacts 200000 --recipients 50000
+ *   npm run bench:campaign -- --dkim rsa          every message DKIM-signed (RSA-2048; or ed25519)
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:campaign
  */
 import { writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ import { writeContactsCsv } from './contacts-csv.js';
 import { runTimed, type Timed } from './run-timed.js';
 import { startSinkProcess } from './sink-process.js';
 
-const { values: flags } = parseArgs({ options: { contacts: { type: 'string', default: '1000000' }, recipients: { type: 'string', default: '100000' }, sessions: { type: 'string', default: '8' } } });
+const { values: flags } = parseArgs({ options: { contacts: { type: 'string', default: '1000000' }, recipients: { type: 'string', default: '100000' }, sessions: { type: 'string', default: '8' }, dkim: { type: 'string', default: 'none' } } });
 const contacts = Number(flags.contacts);
 const recipients = Number(flags.recipients);
 
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   const database = await createBenchDatabase();
   const sink = await startSinkProcess();
   try {
-    const env = { ...process.env, POSTROOM_DATA_DIR: database.dataDir, POSTROOM_SECRET_KEY: 'ab'.repeat(32), POSTROOM_LOG_LEVEL: 'warn', ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}) };
+    const env = { ...process.env, POSTROOM_DATA_DIR: database.dataDir, POSTROOM_SECRET_KEY: 'ab'.repeat(32), POSTROOM_LOG_LEVEL: 'warn', POSTROOM_DNS: '127.0.0.1:9', ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}) };
     const must = async (args: string[]): Promise<Timed> => {
       const run = await runTimed(['--json', ...args], env);
       if (run.code !== 0 && run.code !== 3) throw new Error(`postroom ${args.join(' ')} exited ${run.code}`);
@@ -57,6 +58,10 @@ async function main(): Promise<void> {
     writeFileSync(html, TEMPLATE);
     await must(['template', 'create', '--name', 'News', '--subject', 'News for {{ contact.first_name }} in {{ contact.city }}', '--html-file', html]);
     await must(['server', 'add', '--name', 'sink', '--host', '127.0.0.1', '--port', String(sink.port), '--security', 'none', '--max-concurrent', flags.sessions!]);
+    if (flags.dkim !== 'none') {
+      await must(['domain', 'add', 'example.com', '--algorithm', flags.dkim!]);
+      console.log(`DKIM: every message signed for example.com with ${flags.dkim === 'rsa' ? 'RSA-2048' : 'Ed25519'}`);
+    }
     await must(['campaign', 'create', '--name', 'Bench', '--from', 'News <news@example.com>', '--list', 'Audience', '--template', 'News']);
 
     const started = performance.now();

@@ -10,6 +10,8 @@ import { queueCommands } from './queue-commands.js';
 import { userCommands, apiKeyCommands } from './user-commands.js';
 import { contactCommands, listCommands } from './contact-commands.js';
 import { campaignCommands, templateCommands } from './campaign-commands.js';
+import { domainCommands } from './domain-commands.js';
+import { checkCommand } from './check-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('postroom')
@@ -19,7 +21,7 @@ export function buildProgram(): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
     .showHelpAfterError(false)
     .exitOverride();
-  for (const command of [...runCommands(), serverCommands(), settingsCommands(), sendCommand(), queueCommands(), userCommands(), apiKeyCommands(), contactCommands(), listCommands(), templateCommands(), campaignCommands()]) {
+  for (const command of [...runCommands(), serverCommands(), settingsCommands(), sendCommand(), queueCommands(), userCommands(), apiKeyCommands(), contactCommands(), listCommands(), templateCommands(), campaignCommands(), domainCommands(), checkCommand()]) {
     program.addCommand(command);
   }
   // Every subcommand reports usage errors as one line and exits non-zero.

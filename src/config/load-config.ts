@@ -33,6 +33,10 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
       lifetimeMs: env.POSTROOM_MESSAGE_LIFETIME_MS,
       serverBackoffMs: env.POSTROOM_SERVER_BACKOFF_MS,
     },
+    dns: {
+      servers: env.POSTROOM_DNS,
+      timeoutMs: env.POSTROOM_DNS_TIMEOUT_MS,
+    },
   };
   const parsed = configSchema.safeParse(dropUndefined(raw));
   if (!parsed.success) {

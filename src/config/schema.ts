@@ -41,6 +41,15 @@ export const configSchema = z.object({
       serverBackoffMs: positiveInt.default(60_000).describe('How long a server rests after a 421 or rate-limit answer, doubled while it keeps answering so (env POSTROOM_SERVER_BACKOFF_MS).'),
     })
     .prefault({}),
+  dns: z
+    .object({
+      servers: z
+        .string()
+        .optional()
+        .describe('DNS servers for domain checks and DMARC lookups, comma-separated HOST or HOST:PORT; unset: the system resolver (env POSTROOM_DNS).'),
+      timeoutMs: positiveInt.default(3000).describe('How long one DNS query may take before it is tried again (env POSTROOM_DNS_TIMEOUT_MS).'),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

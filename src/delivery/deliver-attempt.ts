@@ -1,7 +1,7 @@
 /**
  * One attempt to deliver one message to its claimed recipients. Reads as its steps: check the
  * message's lifetime, route, wait for a session slot, check the server's rest and quota, build
- * the bytes, send, judge the answers. Each step that stops the attempt returns its outcome.
+ * the bytes (From rewriting, DKIM signing), send, judge the answers. Each step that stops the attempt returns its outcome.
  */
 import type { Clock } from '../lib/clock.js';
 import type { RetryConfig } from '../config/index.js';
@@ -9,10 +9,11 @@ import type { MessageRow, RecipientRow } from '../store/index.js';
 import type { OutcomeRecord } from '../spool/index.js';
 import { routeMessage } from '../servers/route-message.js';
 import type { Lanes } from './lanes.js';
-import { rewriteFrom } from './rewrite-from.js';
+import { buildMessage } from './build-message.js';
 import { judgeResult, type ServerRest } from './judge-result.js';
 import { every } from './outcome-records.js';
 import type { AnswerRule } from './classify-answer.js';
+import type { SendingDomains } from '../domains/sending-domains.js';
 
 export interface Attempt {
   message: MessageRow;
@@ -26,6 +27,7 @@ export interface AttemptContext {
   retry: RetryConfig;
   rules: readonly AnswerRule[];
   rest: ServerRest;
+  domains: SendingDomains;
 }
 
 export async function deliverAttempt(ctx: AttemptContext, attempt: Attempt): Promise<OutcomeRecord[]> {
@@ -47,10 +49,11 @@ export async function deliverAttempt(ctx: AttemptContext, attempt: Attempt): Pro
     const quota = lane.quota?.take(now, attempt.recipients.length);
     if (quota && !quota.ok) return every(attempt, lane.server.id, { kind: 'held', until: quota.until, reason: quota.reason });
 
-    const from = route.rewrittenFrom ?? message.from_address;
-    const raw = route.rewrittenFrom ? rewriteFrom(attempt.raw, route.rewrittenFrom) : attempt.raw;
-    const result = await lane.transport.send({ from, to: attempt.recipients.map((r) => r.address) }, raw, { messageId: message.id });
-    return await judgeResult({ ...ctx, lane }, attempt, result);
+    const built = await buildMessage({ domains: ctx.domains, settings: routingSettings(ctx.lanes), now }, attempt, route.rewrittenFrom);
+    const result = await lane.transport.send({ from: built.envelopeFrom, to: attempt.recipients.map((r) => r.address) }, built.raw, { messageId: message.id });
+    const records = await judgeResult({ ...ctx, lane }, attempt, result);
+    const note = built.note;
+    return note ? records.map((r) => ({ ...r, note })) : records;
   } finally {
     release();
   }

@@ -4,7 +4,7 @@
  * table: a changed server gets a fresh lane, and the old one closes once its attempts finish.
  */
 import { serverFromRow, type OutgoingServer } from '../servers/server-record.js';
-import { getSettings, type Settings } from '../servers/settings.js';
+import { emptySettings, getSettings, type Settings } from '../servers/settings.js';
 import { createTransport, type Transport, type TransportDeps } from '../transports/index.js';
 import { QuotaLedger, quotaLimits, Semaphore } from '../throttle/index.js';
 
@@ -23,7 +23,7 @@ export class Lanes {
   private readonly lanes = new Map<string, Lane>();
   private readonly retiring = new Set<Promise<void>>();
   private list: OutgoingServer[] = [];
-  private current: Settings = { domain_alias: null, default_from: null, bulk_server: null, webhooks_allow_private: null };
+  private current: Settings = emptySettings();
   private loadedAt = -Infinity;
   private fingerprint = '';
 

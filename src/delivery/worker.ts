@@ -24,6 +24,8 @@ import { createServerRest } from './server-rest.js';
 import { loadAnswerRules, type AnswerRule } from './classify-answer.js';
 import { createSessionSlots } from '../throttle/index.js';
 import { createCampaignRenderer, type CampaignRenderer } from '../campaigns/campaign-renderer.js';
+import { SendingDomains } from '../domains/sending-domains.js';
+import { createDnsLookup, dnsOptionsOf, type DnsLookup } from '../domains/dns.js';
 
 export interface WorkerDeps {
   store: Store;
@@ -34,6 +36,8 @@ export interface WorkerDeps {
   rules?: readonly AnswerRule[];
   /** Name sent with EHLO; the host name by default. */
   clientName?: string;
+  /** DNS for DMARC lookups; the configured resolver by default. */
+  dns?: DnsLookup;
 }
 
 export interface WorkerOptions {
@@ -78,6 +82,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
     retry: config.retry,
     rules: deps.rules ?? loadAnswerRules(config.dataDir),
     rest: createServerRest(store, clock, config.retry.serverBackoffMs, log),
+    domains: new SendingDomains(store, deps.secrets, deps.dns ?? createDnsLookup(dnsOptionsOf(config.dns))),
   };
   const inFlight = new Map<string, RecipientRow>();
   const stats = { claimed: 0, recorded: 0 };
@@ -97,9 +102,10 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
       let attempts: Attempt[];
       try {
         await lanes.refresh();
+        await context.domains.refresh();
         rows = await claimRecipients(store, { owner, limit: Math.min(room, config.worker.claimBatch), now: clock.now(), leaseMs: config.worker.leaseMs });
-        // A server added just before these messages were queued is routed to (a cheap check unless one was).
-        if (rows.length > 0) await lanes.refresh();
+        // A server (or a domain's key) added just before these messages were queued is used (a cheap check unless one was).
+        if (rows.length > 0) await Promise.all([lanes.refresh(), context.domains.refresh()]);
         // A row of ours whose lease ran out while still in flight here is not started twice.
         attempts = await loadAttempts(store, campaigns, rows.filter((r) => !inFlight.has(r.id)));
       } catch (error) {
@@ -192,6 +198,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
       clearInterval(renewTimer);
       await recorder.flush();
       await lanes.close();
+      await context.domains.close();
       await slots.giveAll().catch((error: unknown) => log.error({ err: error }, 'could not give back session slots'));
     }
   })();

@@ -47,6 +47,8 @@ import { getSandboxMessageRoutes } from './routes/get-sandbox-message.js';
 import { campaignRoutes } from './routes/campaign-routes.js';
 import { contactRoutes } from './routes/contact-routes.js';
 import { templateRoutes } from './routes/template-routes.js';
+import { domainRoutes } from './routes/domain-routes.js';
+import { presendCheckRoute } from './routes/presend-check.js';
 import { segmentRoutes } from './routes/segment-routes.js';
 
 export interface HttpOptions {
@@ -140,6 +142,8 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
         contactRoutes(secured, ctx);
         templateRoutes(secured, ctx);
         segmentRoutes(secured, ctx);
+        domainRoutes(secured, ctx);
+        presendCheckRoute(secured, ctx);
       });
     },
     { prefix: '/api/v1' },

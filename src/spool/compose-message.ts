@@ -1,6 +1,7 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { domainOf, formatMailbox, type Mailbox } from './addresses.js';
 import type { ValidMessage } from './message-input.js';
+import { toCrlf } from '../lib/line-ends.js';
 
 export interface ComposedMessage {
   raw: Buffer;
@@ -37,7 +38,7 @@ export async function composeMessage(message: ValidMessage, id: string, date: Da
     disableFileAccess: true,
     disableUrlAccess: true,
   });
-  const raw = await composer.compile().build();
+  const raw = toCrlf(await composer.compile().build());
   return { raw, messageIdHeader, envelopeFrom: message.from.address, recipients: envelopeRecipients(message) };
 }
 

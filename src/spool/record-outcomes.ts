@@ -14,6 +14,8 @@ export interface OutcomeRecord {
   attempts: number;
   serverId: string | null;
   outcome: Outcome;
+  /** What the attempt changed on the way, told in the event (e.g. "From rewritten: …"). */
+  note?: string | undefined;
 }
 
 /**
@@ -83,6 +85,12 @@ interface Transition {
 }
 
 function transition(r: OutcomeRecord, now: number): Transition {
+  const made = outcomeTransition(r, now);
+  if (!r.note) return made;
+  return { ...made, event: { ...made.event, detail: made.event.detail ? `${made.event.detail}; ${r.note}` : r.note } };
+}
+
+function outcomeTransition(r: OutcomeRecord, now: number): Transition {
   const o = r.outcome;
   const base = { lease_owner: null, server_id: r.serverId, updated_at: now };
   const event: NewEvent = { messageId: r.messageId, recipient: r.address, serverId: r.serverId, type: 'sent', attempt: r.attempts + 1 };

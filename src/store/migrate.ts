@@ -7,6 +7,7 @@ import * as webhooks from './migrations/0005-webhooks.js';
 import * as contacts from './migrations/0006-contacts.js';
 import * as templates from './migrations/0007-templates.js';
 import * as campaigns from './migrations/0008-campaigns.js';
+import * as domains from './migrations/0009-domains.js';
 import type { Database } from './tables.js';
 
 /** Migrations are listed here rather than read from a folder, so the built package needs no file lookups. */
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0006-contacts': contacts,
   '0007-templates': templates,
   '0008-campaigns': campaigns,
+  '0009-domains': domains,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -329,6 +329,34 @@ export interface SegmentsTable {
   updated_at: number;
 }
 
+export interface DomainsTable {
+  id: string;
+  /** Lower-case, without a trailing dot. */
+  name: string;
+  created_at: number;
+  updated_at: number;
+  checked_at: number | null;
+  /** JSON: the last live DNS check. */
+  last_check: string | null;
+}
+
+export type DkimAlgorithm = 'rsa' | 'ed25519';
+export type DkimKeyState = 'active' | 'pending' | 'retired';
+
+export interface DkimKeysTable {
+  id: string;
+  domain_id: string;
+  selector: string;
+  algorithm: DkimAlgorithm;
+  /** PKCS#8 PEM, sealed with the secret key. */
+  private_key: string;
+  /** The base64 `p=` value of the DNS record. */
+  public_key: string;
+  state: DkimKeyState;
+  created_at: number;
+  activated_at: number | null;
+}
+
 export interface Database {
   servers: ServersTable;
   settings: SettingsTable;
@@ -352,6 +380,8 @@ export interface Database {
   templates: TemplatesTable;
   campaigns: CampaignsTable;
   segments: SegmentsTable;
+  domains: DomainsTable;
+  dkim_keys: DkimKeysTable;
 }
 
 export type ServerRow = Selectable<ServersTable>;
@@ -370,3 +400,5 @@ export type ContactImportRow = Selectable<ContactImportsTable>;
 export type TemplateRow = Selectable<TemplatesTable>;
 export type CampaignRow = Selectable<CampaignsTable>;
 export type SegmentRow = Selectable<SegmentsTable>;
+export type DomainRow = Selectable<DomainsTable>;
+export type DkimKeyRow = Selectable<DkimKeysTable>;

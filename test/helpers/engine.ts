@@ -13,6 +13,8 @@ export interface EngineOptions {
   clock?: Clock;
   worker?: Partial<Config['worker']>;
   retry?: Partial<Config['retry']>;
+  /** DNS server (HOST:PORT) for the worker's lookups; default: none reachable. */
+  dns?: string;
 }
 
 export interface Engine {
@@ -27,6 +29,9 @@ export interface Engine {
   close(): Promise<void>;
 }
 
+/** A DNS server address where nothing listens: every lookup fails at once (ECONNREFUSED). */
+export const NO_DNS = '127.0.0.1:9';
+
 export async function createEngine(kind: TestDatabaseKind, options: EngineOptions = {}): Promise<Engine> {
   const database = await createTestDatabase(kind);
   const base = loadConfig({ dataDir: database.dataDir, databaseUrl: database.databaseUrl }, {});
@@ -35,6 +40,8 @@ export async function createEngine(kind: TestDatabaseKind, options: EngineOption
     secretKey: '0'.repeat(64),
     worker: { ...base.worker, pollMs: 25, leaseMs: 30_000, ...options.worker },
     retry: { ...base.retry, firstDelayMs: 200, maxDelayMs: 2_000, serverBackoffMs: 300, ...options.retry },
+    // No DNS leaves the machine: lookups go to a local test server, or to a closed port and fail at once.
+    dns: { ...base.dns, servers: options.dns ?? NO_DNS },
   };
   const app = await openApp(config, { clock: options.clock, log: pino({ level: process.env.POSTROOM_TEST_LOG ?? 'silent' }) });
   const workers: Worker[] = [];

@@ -49,6 +49,8 @@ export function postroomEnv(database: TestDatabase, extra: Record<string, string
   env.POSTROOM_DATA_DIR = database.dataDir;
   if (database.databaseUrl) env.DATABASE_URL = database.databaseUrl;
   env.POSTROOM_SECRET_KEY = TEST_SECRET_KEY;
+  // No DNS leaves the machine: a closed local port answers every lookup with an error at once.
+  env.POSTROOM_DNS = '127.0.0.1:9';
   // Errors only, and only into the child's captured stderr (see loggedErrors); never printed.
   env.POSTROOM_LOG_LEVEL = process.env.POSTROOM_TEST_LOG ?? 'error';
   return { ...env, ...extra };

@@ -26,6 +26,8 @@ import { TemplateEditorPage } from './pages/template-editor-page';
 import { CampaignsPage } from './pages/campaigns-page';
 import { CampaignWizardPage } from './pages/campaign-wizard-page';
 import { CampaignPage } from './pages/campaign-page';
+import { DomainsPage } from './pages/domains-page';
+import { DomainPage } from './pages/domain-page';
 
 type Route = [pattern: string, render: (params: Record<string, string>) => ReactNode, adminOnly?: boolean];
 
@@ -42,6 +44,8 @@ const ROUTES: Route[] = [
   ['/templates', () => <TemplatesPage />],
   ['/templates/new', () => <TemplateEditorPage key="new" id={null} />],
   ['/templates/:id', (p) => <TemplateEditorPage key={p.id} id={p.id!} />],
+  ['/domains', () => <DomainsPage />],
+  ['/domains/:id', (p) => <DomainPage key={p.id} id={p.id!} />],
   ['/sandbox', () => <SandboxPage />],
   ['/sandbox/:id', (p) => <SandboxMessagePage key={p.id} id={p.id!} />],
   ['/servers', () => <ServersPage />, true],

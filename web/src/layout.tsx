@@ -16,6 +16,7 @@ const NAV: NavItem[] = [
   { to: '/contacts', label: 'Contacts' },
   { to: '/segments', label: 'Segments' },
   { to: '/templates', label: 'Templates' },
+  { to: '/domains', label: 'Domains' },
   { to: '/sandbox', label: 'Sandbox inbox' },
   { to: '/servers', label: 'Servers', adminOnly: true },
   { to: '/settings', label: 'Settings', adminOnly: true },

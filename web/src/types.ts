@@ -310,3 +310,62 @@ export interface CampaignRecipient {
   response: string | null;
   updatedAt: string;
 }
+
+export interface DomainKeyView {
+  selector: string;
+  algorithm: 'rsa' | 'ed25519';
+  state: 'active' | 'pending' | 'retired';
+  createdAt: string;
+  activatedAt: string | null;
+}
+export interface RecordCheckView {
+  kind: 'dkim' | 'spf' | 'dmarc' | 'return-path' | 'tracking';
+  name: string;
+  status: 'ok' | 'warn' | 'fail';
+  reason: string;
+  found: string[];
+  selector?: string;
+  keyState?: DomainKeyView['state'];
+}
+export interface DomainCheckView {
+  domain: string;
+  checkedAt: string;
+  ok: boolean;
+  checks: RecordCheckView[];
+  switchedTo?: string | null;
+}
+export interface DomainView {
+  id: string;
+  name: string;
+  keys: DomainKeyView[];
+  checkedAt: string | null;
+  lastCheck: DomainCheckView | null;
+  createdAt: string;
+}
+export interface DomainRecordView {
+  kind: RecordCheckView['kind'];
+  name: string;
+  type: 'TXT' | 'MX' | 'CNAME';
+  value: string;
+  strings?: string[];
+  priority?: number;
+  note: string;
+  warnings: string[];
+  zone: string | null;
+}
+
+export interface PresendCheckView {
+  id: string;
+  title: string;
+  status: 'pass' | 'warn' | 'fail';
+  penalty: number;
+  explanation: string;
+}
+export interface PresendReport {
+  target: string;
+  from: string;
+  subject: string;
+  score: number;
+  verdict: 'good' | 'fair' | 'poor';
+  checks: PresendCheckView[];
+}

@@ -4,6 +4,7 @@ import { api, ApiError, errorText } from '../api';
 import { Link } from '../router';
 import { useToast } from '../toasts';
 import { useUser } from '../session';
+import { DmarcFromWarning } from './dmarc-from-warning';
 import { ErrorNote, TextAreaField, TextField } from './ui';
 
 type FieldName = 'from' | 'to' | 'subject' | 'text';
@@ -57,7 +58,10 @@ export function SendTestForm({ onQueued }: { onQueued?: (id: string) => void }) 
   return (
     <form className="form" onSubmit={(e) => void submit(e)} noValidate>
       <div className="form-grid">
-        <TextField label="From" value={from} onChange={(e) => setFrom(e.target.value)} error={errors.from} autoComplete="off" required />
+        <div>
+          <TextField label="From" value={from} onChange={(e) => setFrom(e.target.value)} error={errors.from} autoComplete="off" required />
+          <DmarcFromWarning from={from} />
+        </div>
         <TextField label="To" value={to} onChange={(e) => setTo(e.target.value)} error={errors.to} hint="Several? Separate them with commas." autoComplete="off" required />
         <div className="span-2">
           <TextField label="Subject" value={subject} onChange={(e) => setSubject(e.target.value)} error={errors.subject} />

@@ -13,6 +13,7 @@ import { formatAgo, formatAnswer, formatDateTime, formatNumber } from '../format
 import { ActivityChart } from '../components/activity-chart';
 import { Card, Empty, ErrorNote, Loading, Page, StatusBadge } from '../components/ui';
 import { NotFoundPage } from './not-found-page';
+import { PresendPanel } from '../components/presend-panel';
 import type { CampaignDetail, CampaignProgress, CampaignRecipient, CampaignRecipientStatus, CampaignStatus } from '../types';
 
 const TIMELINE_EVERY_MS = 5000;
@@ -126,6 +127,7 @@ export function CampaignPage({ id }: { id: string }) {
       <Card title="Over time">
         <ActivityChart buckets={c.timeline.buckets} totals={totals} bucketMs={c.timeline.bucketMs} period="since the campaign started" />
       </Card>
+      {status === 'draft' || status === 'scheduled' ? <PresendPanel request={() => ({ campaign: c.id })} /> : null}
       <CampaignRecipients id={c.id} version={recipientsVersion} live={status === 'sending'} />
     </Page>
   );

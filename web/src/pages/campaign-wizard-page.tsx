@@ -11,6 +11,7 @@ import { navigate, useLocation } from '../router';
 import { useUser } from '../session';
 import { useToast } from '../toasts';
 import { formatDateTime, formatNumber } from '../format';
+import { DmarcFromWarning } from '../components/dmarc-from-warning';
 import { CheckboxField, ErrorNote, Page, SelectField, TextAreaField, TextField } from '../components/ui';
 import type { CampaignSchedule, CampaignView, ContactList, SegmentView, ServerView, TemplateView } from '../types';
 
@@ -214,7 +215,10 @@ export function CampaignWizardPage() {
           <>
             <div className="form-grid">
               <TextField label="Campaign name" value={draft.name} onChange={(e) => set({ name: e.target.value })} error={err('name')} hint="For you; recipients never see it." maxLength={200} autoFocus />
-              <TextField label="From" value={draft.from} onChange={(e) => set({ from: e.target.value })} error={err('from')} placeholder="News <news@example.com>" />
+              <div>
+                <TextField label="From" value={draft.from} onChange={(e) => set({ from: e.target.value })} error={err('from')} placeholder="News <news@example.com>" />
+                <DmarcFromWarning from={draft.from} />
+              </div>
               <TextField label="Reply-To (optional)" value={draft.replyTo} onChange={(e) => set({ replyTo: e.target.value })} error={err('replyTo')} />
               <SelectField label="Content" value={draft.contentKind} onChange={(e) => set({ contentKind: e.target.value as Draft['contentKind'] })}>
                 <option value="template">From a template</option>

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { useApiGet } from '../use-api';
 import { useRefreshOnEvents } from '../live-events';
 import { useUser } from '../session';
+import { DmarcFromWarning } from '../components/dmarc-from-warning';
 import { Link } from '../router';
 import { formatAgo, formatAnswer, formatDateTime, formatNumber } from '../format';
 import { Card, Empty, ErrorNote, Loading, Page, StatusBadge } from '../components/ui';
@@ -26,6 +27,7 @@ export function DashboardPage() {
 
   return (
     <Page title="Dashboard" subtitle={`Delivery over the last ${HOURS} hours. Numbers update as messages are sent.`} actions={<EnableNotificationsButton />}>
+      <DmarcFromWarning from={user.email} />
       {stats.error ? <ErrorNote error={`${data ? 'Could not refresh the numbers' : 'Could not load the numbers'}: ${stats.error}`} onRetry={stats.reload} /> : null}
       {!data && stats.loading ? <Loading what="Loading the numbers" /> : null}
       {data ? (

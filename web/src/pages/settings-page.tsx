@@ -7,21 +7,28 @@ import { Card, CheckboxField, ErrorNote, Loading, Page, SelectField, TextField }
 import { useNotificationPermission } from './dashboard-page';
 import type { ServerView, Settings } from '../types';
 
-interface Form {
-  domain_alias: string;
-  default_from: string;
-  bulk_server: string;
-  webhooks_allow_private: boolean;
-}
+/** Settings that are plain text in the form (the rest: the bulk server select and the webhook checkbox). */
+const TEXT_KEYS = ['domain_alias', 'default_from', 'sending_ips', 'spf_include', 'mail_host', 'bounce_domain', 'tracking_domain', 'dmarc_reports'] as const;
+type TextKey = (typeof TEXT_KEYS)[number];
+
+type Form = Record<TextKey, string> & { bulk_server: string; webhooks_allow_private: boolean };
 type Key = keyof Form;
-const KEYS: Key[] = ['domain_alias', 'default_from', 'bulk_server', 'webhooks_allow_private'];
+const KEYS: Key[] = [...TEXT_KEYS, 'bulk_server', 'webhooks_allow_private'];
 
 const toForm = (s: Settings): Form => ({
-  domain_alias: s.domain_alias ?? '',
-  default_from: s.default_from ?? '',
+  ...(Object.fromEntries(TEXT_KEYS.map((k) => [k, s[k] ?? ''])) as Record<TextKey, string>),
   bulk_server: s.bulk_server ?? '',
   webhooks_allow_private: s.webhooks_allow_private === 'true',
 });
+
+const DOMAIN_FIELDS: Array<{ key: TextKey; label: string; placeholder: string; hint: string }> = [
+  { key: 'sending_ips', label: 'Sending IP addresses', placeholder: '192.0.2.10, 2001:db8::10', hint: 'The public addresses mail leaves from: SPF records list them, and domain checks evaluate SPF for them.' },
+  { key: 'spf_include', label: 'SPF include', placeholder: '_spf.mail.example.net', hint: 'A domain whose SPF record covers the servers mail leaves through; SPF records include it.' },
+  { key: 'mail_host', label: 'Public host name', placeholder: 'mail.example.net', hint: "This installation's host name: the bounce domain's MX and the tracking domain's target." },
+  { key: 'bounce_domain', label: 'Bounce domain', placeholder: 'bounces.example.com', hint: 'Return-path domain bounces come back to.' },
+  { key: 'tracking_domain', label: 'Tracking domain', placeholder: 'track.example.com', hint: 'Host name of open and click tracking links.' },
+  { key: 'dmarc_reports', label: 'DMARC report address', placeholder: 'dmarc@example.com', hint: 'Where DMARC aggregate reports go (rua=) in suggested records.' },
+];
 
 export function SettingsPage() {
   const settings = useApiGet<Settings>('/settings');
@@ -44,8 +51,7 @@ export function SettingsPage() {
     setFormError(null);
     try {
       const saved = await api<Settings>('PATCH', '/settings', {
-        domain_alias: form.domain_alias.trim(),
-        default_from: form.default_from.trim(),
+        ...Object.fromEntries(TEXT_KEYS.map((k) => [k, form[k].trim()])),
         bulk_server: form.bulk_server,
         webhooks_allow_private: form.webhooks_allow_private ? 'true' : '',
       });
@@ -102,6 +108,15 @@ export function SettingsPage() {
                   hint="Local part used when From must be rewritten, for example “notifications”."
                   autoComplete="off"
                 />
+              </div>
+            </fieldset>
+            <fieldset>
+              <legend>Sending domains</legend>
+              <p className="field-hint settings-intro">What the DNS records suggested on the Domains page are made from, and what their checks test.</p>
+              <div className="form-grid">
+                {DOMAIN_FIELDS.map((f) => (
+                  <TextField key={f.key} label={f.label} value={form[f.key]} onChange={(e) => set(f.key, e.target.value)} error={errors[f.key]} placeholder={f.placeholder} hint={f.hint} autoComplete="off" />
+                ))}
               </div>
             </fieldset>
             <fieldset>

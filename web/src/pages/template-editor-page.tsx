@@ -10,6 +10,8 @@ import { useApiGet } from '../use-api';
 import { Link, navigate } from '../router';
 import { useToast } from '../toasts';
 import { useUser } from '../session';
+import { DmarcFromWarning } from '../components/dmarc-from-warning';
+import { PresendPanel } from '../components/presend-panel';
 import { framed } from '../components/message-html';
 import { Card, CheckboxField, ErrorNote, Loading, Page, SelectField, TextField } from '../components/ui';
 import { NotFoundPage } from './not-found-page';
@@ -149,6 +151,7 @@ function TemplateEditor({ template, onSaved }: { template: TemplateView | null; 
           <div className="template-side">
             <TemplatePreview template={template} />
             <TemplateTest template={template} />
+            <TemplateCheck template={template} />
           </div>
         ) : (
           <Card title="Preview">
@@ -241,6 +244,7 @@ function TemplateTest({ template }: { template: TemplateView }) {
       <form className="form" onSubmit={(e) => void send(e)}>
         <TextField label="To" type="email" value={to} required onChange={(e) => setTo(e.target.value)} error={errorOf('to')} />
         <TextField label="From" value={from} required placeholder="News <news@example.com>" onChange={(e) => setFrom(e.target.value)} error={errorOf('from')} />
+        <DmarcFromWarning from={from} />
         <TextField label="As contact (optional)" type="email" value={contact} onChange={(e) => setContact(e.target.value)} error={errorOf('contact')} hint="Merge tags filled from this contact; empty: sample values." />
         {error && !['to', 'from', 'contact'].includes(error.field ?? '') ? <ErrorNote error={error.field ? `${error.field}: ${error.message}` : error.message} /> : null}
         <div className="form-actions">
@@ -255,5 +259,14 @@ function TemplateTest({ template }: { template: TemplateView }) {
         </div>
       </form>
     </Card>
+  );
+}
+
+function TemplateCheck({ template }: { template: TemplateView }) {
+  const [from, setFrom] = useState('');
+  return (
+    <PresendPanel request={() => ({ template: template.id, from: from.trim() })} disabled={!from.trim()}>
+      <TextField label="Sent From" value={from} placeholder="News <news@example.com>" onChange={(e) => setFrom(e.target.value)} hint="Signing, SPF and DMARC depend on the From domain." />
+    </PresendPanel>
   );
 }

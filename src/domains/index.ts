@@ -1,0 +1,10 @@
+export { createDnsLookup, dnsOptionsOf, DnsTempError, type DnsLookup, type DnsOptions, type MxRecord } from './dns.js';
+export { generateDkimKey, publicKeyOf, publicKeyValue, dkimRecordText, txtStrings, zoneFileTxt, newSelector, type NewDkimKey } from './dkim-key.js';
+export { signMessage, type DkimSigningKey } from './dkim-sign.js';
+export type { DkimAlgorithm } from '../store/index.js';
+export { addDomain, listDomains, findDomain, domainKeys, removeDomain, rotateDomainKey, activatePendingKey, domainName, type DomainDeps, type AddDomainInput } from './manage-domains.js';
+export { readDmarcPolicy, organizationalDomain, aligned, type DmarcPolicy, type DmarcDisposition } from './dmarc-policy.js';
+export { SendingDomains } from './sending-domains.js';
+export { domainRecords, zoneLine, spfMechanism, type RecordToPublish, type RecordKind } from './domain-records.js';
+export { checkDomain, type DomainCheck, type RecordCheck, type CheckStatus } from './check-domain.js';
+export { verifyDomain, type VerifiedDomain } from './verify-domain.js';
