@@ -120,13 +120,14 @@ export function relaxedHeader(field: string): string {
 /** §3.4.4: WSP runs made one space, WSP at line ends removed, empty lines at the end removed, one CRLF kept. */
 export function relaxedBody(body: Buffer): string {
   if (body.length === 0) return '';
-  const text = body
-    .toString('latin1')
-    .replace(/[ \t]+/g, ' ')
-    .replace(/ \r\n/g, '\r\n')
-    .replace(/(?:\r\n)+$/, '')
-    .replace(/ $/, '');
-  return text.length ? text + '\r\n' : '';
+  let text = body.toString('latin1');
+  // Most bodies (quoted-printable, base64) have no tabs, no double spaces and no spaces at line ends: skip those passes then.
+  if (text.includes('\t') || text.includes('  ')) text = text.replace(/[ \t]+/g, ' ');
+  if (text.includes(' \r\n')) text = text.replace(/ \r\n/g, '\r\n');
+  let end = text.length;
+  while (end >= 2 && text.charCodeAt(end - 2) === 13 && text.charCodeAt(end - 1) === 10) end -= 2;
+  if (end > 0 && text.charCodeAt(end - 1) === 32) end -= 1;
+  return end > 0 ? text.slice(0, end) + '\r\n' : '';
 }
 
 /** `from:to:subject…` with a fold before a name when the line gets long. */

@@ -8,7 +8,7 @@ import type { Store } from '../store/index.js';
 import { parseMailbox, type Mailbox } from '../spool/index.js';
 import { findCampaign } from '../campaigns/create-campaign.js';
 import { findTemplate } from '../campaigns/manage-templates.js';
-import { contactScope, prepareTemplate, renderTemplate } from '../campaigns/render-template.js';
+import { contactScope, prepareTemplate, renderTemplate, type PreparedTemplate } from '../campaigns/render-template.js';
 import { composeCampaignMessage } from '../campaigns/compose-campaign-message.js';
 import { InputError } from '../lib/input-error.js';
 import type { DnsLookup } from './dns.js';
@@ -38,6 +38,21 @@ function mailbox(header: string, field: string): Mailbox {
   return parsed;
 }
 
+/** One message of a campaign or template as it would be sent to `who`. */
+function sampleMessage(template: PreparedTemplate, who: { email: string; name: string; fields: string; time_zone: string | null }, from: Mailbox, replyTo: Mailbox | null, id: string): Buffer {
+  const rendered = renderTemplate(template, contactScope(who));
+  return composeCampaignMessage({
+    from,
+    to: { name: who.name, address: who.email },
+    replyTo,
+    subject: rendered.subject,
+    messageId: `<presend.${id}@${from.address.slice(from.address.lastIndexOf('@') + 1)}>`,
+    date: new Date(),
+    text: rendered.text,
+    html: rendered.html,
+  });
+}
+
 export async function presendMessage(deps: PresendDeps, raw: Buffer, dns: DnsLookup, target = 'message', bulk?: boolean): Promise<PresendReport> {
   const input = await contentInputOf(raw, bulk);
   const fromHeader = input.headers.find((h) => h.name.toLowerCase() === 'from')?.value ?? '';
@@ -64,35 +79,14 @@ export async function presendCampaign(deps: PresendDeps, idOrName: string, dns: 
           .executeTakeFirst()
       : undefined;
   const who = contact ?? SAMPLE;
-  const rendered = renderTemplate(prepareTemplate(campaign), contactScope(who));
-  const from = mailbox(campaign.from_header, 'from');
-  const raw = composeCampaignMessage({
-    from,
-    to: { name: who.name, address: who.email },
-    replyTo: campaign.reply_to ? mailbox(campaign.reply_to, 'replyTo') : null,
-    subject: rendered.subject,
-    messageId: `<presend.${campaign.id}@${from.address.slice(from.address.lastIndexOf('@') + 1)}>`,
-    date: new Date(),
-    text: rendered.text,
-    html: rendered.html,
-  });
+  const replyTo = campaign.reply_to ? mailbox(campaign.reply_to, 'replyTo') : null;
+  const raw = sampleMessage(prepareTemplate(campaign), who, mailbox(campaign.from_header, 'from'), replyTo, campaign.id);
   return presendMessage(deps, raw, dns, `campaign ${campaign.id}`, true);
 }
 
 /** The template sent From `from`, rendered with sample values. */
 export async function presendTemplate(deps: PresendDeps, idOrName: string, fromHeader: string, dns: DnsLookup): Promise<PresendReport> {
   const template = await findTemplate(deps.store, idOrName);
-  const rendered = renderTemplate(prepareTemplate(template), contactScope(SAMPLE));
-  const from = mailbox(fromHeader, 'from');
-  const raw = composeCampaignMessage({
-    from,
-    to: { name: SAMPLE.name, address: SAMPLE.email },
-    replyTo: null,
-    subject: rendered.subject,
-    messageId: `<presend.${template.id}@${from.address.slice(from.address.lastIndexOf('@') + 1)}>`,
-    date: new Date(),
-    text: rendered.text,
-    html: rendered.html,
-  });
+  const raw = sampleMessage(prepareTemplate(template), SAMPLE, mailbox(fromHeader, 'from'), null, template.id);
   return presendMessage(deps, raw, dns, `template ${template.id}`, true);
 }

@@ -4,6 +4,8 @@
  * two SPF records; an SPF record over the 10-lookup limit; DMARC p=reject on a From domain we
  * have no key for. Then the same through `postroom domain … --dns --json`.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDomain, createDnsLookup, dkimRecordText, domainKeys, domainRecords, generateDkimKey, verifyDomain, type DomainCheck } from '../../src/domains/index.js';
 import { getSettings, setSetting } from '../../src/servers/index.js';
@@ -158,5 +160,30 @@ describe('domain DNS checks', () => {
     const after = await run(['domain', 'check', 'cli.example', '--dns', dns.address]);
     expect(after.code, after.stderr).toBe(0);
     expect((after.json as DomainCheck).ok).toBe(true);
+
+    // The pre-send check of a message file: signed and aligned, then the content.
+    const good = path.join(database.dataDir, 'good.eml');
+    writeFileSync(good, ['From: News <news@cli.example>', 'To: a@example.org', 'Subject: Our November update', 'List-Unsubscribe: <https://cli.example/u/1>', 'List-Unsubscribe-Post: List-Unsubscribe=One-Click', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', 'What we built this month.', ''].join('\r\n'));
+    const checked = await run(['check', good, '--dns', dns.address]);
+    expect(checked.code, checked.stderr).toBe(0);
+    const report = checked.json as { score: number; verdict: string; checks: Array<{ id: string; status: string }> };
+    expect(report.checks.map((c) => [c.id, c.status])).toEqual([
+      ['dkim', 'pass'],
+      ['spf', 'pass'],
+      ['dmarc', 'pass'],
+      ['text-part', 'pass'],
+      ['unsubscribe', 'pass'],
+      ['spam-phrases', 'pass'],
+      ['image-ratio', 'pass'],
+      ['links', 'pass'],
+      ['size', 'pass'],
+      ['subject', 'pass'],
+    ]);
+    expect(report).toMatchObject({ score: 10, verdict: 'good' });
+    const bad = path.join(database.dataDir, 'bad.eml');
+    writeFileSync(bad, ['From: Win <win@unsigned.example>', 'To: a@example.org', 'Subject: YOU ARE A WINNER!!! Act now', 'Precedence: bulk', 'Content-Type: text/html', '', '<img src="https://x.example/a.png"><a href="javascript:go()">Claim your prize</a>', ''].join('\r\n'));
+    const poor = await run(['check', bad, '--dns', dns.address]);
+    expect(poor.code).toBe(1);
+    expect(poor.json).toMatchObject({ verdict: 'poor' });
   });
 });
