@@ -1,7 +1,8 @@
 /**
  * One attempt to deliver one message to its claimed recipients. Reads as its steps: check the
  * message's lifetime, route, wait for a session slot, check the server's rest and quota, build
- * the bytes (From rewriting, DKIM signing), send, judge the answers. Each step that stops the attempt returns its outcome.
+ * the bytes (From rewriting, DKIM signing), send, judge the answers. Each step that stops the
+ * attempt returns its outcome.
  */
 import type { Clock } from '../lib/clock.js';
 import type { RetryConfig } from '../config/index.js';

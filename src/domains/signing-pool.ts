@@ -26,12 +26,16 @@ export class SigningPool {
   private readonly keyIds = new WeakMap<DkimSigningKey, number>();
   private nextJob = 1;
   private nextKey = 1;
+  private started = false;
 
-  /** `size` threads (default: one fewer than the cores, at most 4; none on one core). */
-  constructor(size = Math.min(4, availableParallelism() - 1)) {
+  /** `size` threads (default: one fewer than the cores, at most 4; none on one core), started at the first RSA signature. */
+  constructor(private readonly size = Math.min(4, availableParallelism() - 1)) {}
+
+  private start(): void {
+    this.started = true;
     const file = fileURLToPath(new URL('./signing-worker.js', import.meta.url));
-    if (size < 1 || !existsSync(file)) return;
-    for (let i = 0; i < size; i++) {
+    if (this.size < 1 || !existsSync(file)) return;
+    for (let i = 0; i < this.size; i++) {
       const thread: Thread = { worker: new Worker(file), pending: 0, keys: new Set() };
       thread.worker.unref();
       thread.worker.on('message', (answer: SigningAnswer) => this.settle(thread, answer));
@@ -40,13 +44,16 @@ export class SigningPool {
     }
   }
 
-  /** Whether signing leaves this thread. */
+  /** Whether RSA signing leaves the calling thread. */
   get threaded(): boolean {
+    if (!this.started) this.start();
     return this.threads.length > 0;
   }
 
   async sign(raw: Buffer, key: DkimSigningKey, now: number): Promise<Buffer> {
-    if (key.algorithm !== 'rsa' || this.threads.length === 0) return signMessage(raw, key, now);
+    if (key.algorithm !== 'rsa') return signMessage(raw, key, now);
+    if (!this.started) this.start();
+    if (this.threads.length === 0) return signMessage(raw, key, now);
     const thread = this.threads.reduce((a, b) => (b.pending < a.pending ? b : a));
     let keyId = this.keyIds.get(key);
     if (keyId === undefined) {

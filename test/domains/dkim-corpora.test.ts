@@ -4,7 +4,7 @@
  * relaxed body canonicalization gives the same body hashes those signers computed; and messages
  * signed here with the RFC 8463 keys verify against the RFC's published records.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createHash, createPrivateKey } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
@@ -19,6 +19,8 @@ const RFC8463 = path.join(CORPORA, 'dkim-rfc8463-mailauth');
 const STALWART = path.join(CORPORA, 'dkim-stalwart');
 /** The stalwart messages were signed at this time; verifying later would find expired signatures. */
 const STALWART_TIME = 1667843664 * 1000;
+
+if (!existsSync(CORPORA)) throw new Error(`the public test data is missing: ${CORPORA} (the shared/ folder must sit beside the checkout)`);
 
 const crlf = (text: string) => text.replace(/\r?\n/g, '\r\n');
 
