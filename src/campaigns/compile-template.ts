@@ -3,9 +3,7 @@
  * made from the HTML (html-to-text) unless one is written by hand, and every part parsed as
  * Liquid so a syntax error is reported on save, with its line and column.
  */
-import juice from 'juice';
 import { convert } from 'html-to-text';
-import mjml2html from 'mjml';
 import { InputError } from '../lib/input-error.js';
 import type { TemplateFormat } from '../store/index.js';
 import { htmlLiquid, parseLiquid, textLiquid } from './liquid.js';
@@ -50,13 +48,17 @@ export async function compileTemplate(input: TemplateInput): Promise<CompiledTem
   parseLiquid(htmlLiquid, input.source, 'source');
   if (input.text) parseLiquid(textLiquid, input.text, 'text');
 
+  // mjml and juice are loaded on first use: together they take most of a second to load, which
+  // every command would otherwise pay at its start.
   let html = input.source;
   if (format === 'mjml') {
+    const { default: mjml2html } = await import('mjml');
     const result = await mjml2html(input.source, { fonts: {}, validationLevel: 'soft' });
     const problem = result.errors[0];
     if (problem) throw new InputError('source', `line ${problem.line}: ${problem.message}`);
     html = result.html;
   }
+  const { default: juice } = await import('juice');
   html = juice(html, { preserveMediaQueries: true, removeStyleTags: true });
   parseLiquid(htmlLiquid, html, 'source');
   const textGenerated = textFromHtml(html);

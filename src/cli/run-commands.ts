@@ -4,7 +4,6 @@ import { ensureSandboxServer, listServers } from '../servers/index.js';
 import { startCampaignMonitor } from '../campaigns/index.js';
 import { migrateToLatest } from '../store/index.js';
 import { ensureFirstAdmin } from '../users/index.js';
-import { buildHttpApp } from '../http/index.js';
 import { startWebhooks } from '../webhooks/index.js';
 import { InputError } from '../lib/input-error.js';
 import { withApp } from './context.js';
@@ -61,6 +60,8 @@ export function runCommands(): Command[] {
         const sandbox = await ensureSandboxServer(app);
         const servers = await listServers(app.store);
         const admin = await ensureFirstAdmin(app);
+        // The HTTP stack is loaded only by the command that serves it.
+        const { buildHttpApp } = await import('../http/index.js');
         const http = await buildHttpApp(app);
         await http.listen(listen);
         const webhooks = startWebhooks({ store: app.store, clock: app.clock, secrets: app.secrets, log: app.log });

@@ -162,7 +162,8 @@ describe('server commands', () => {
     const again = await cli(dir, ['server', 'remove', 'Primary']);
     expect(again.code).toBe(1);
     expect(again.stderr).toBe('error: server: no server named "Primary"\n');
-  });
+    // Fourteen command starts: on a busy 2-core machine each may take a few seconds.
+  }, 150_000);
 
   it('authenticates with the password read from --password-env when it delivers', async () => {
     const dir = freshDir();

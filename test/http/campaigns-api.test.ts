@@ -80,6 +80,15 @@ describe.each(testDatabaseKinds())('campaigns API on %s', (kind: TestDatabaseKin
     expect((await a.request<{ campaigns: unknown[] }>('GET', '/api/v1/campaigns', { key: a.senderB.key })).json.campaigns).toEqual([]);
     expect((await a.request<{ campaigns: unknown[] }>('GET', '/api/v1/campaigns', { key: a.admin.key })).json.campaigns).toHaveLength(1);
 
+    // The pre-send check of the draft: one of its messages as sent, for its owner only.
+    const checked = await a.request<{ target: string; from: string; subject: string; verdict: string; checks: Array<{ id: string; status: string }> }>('POST', '/api/v1/check', { key: a.senderA.key, body: { campaign: id } });
+    expect(checked.status, checked.text).toBe(200);
+    expect(checked.json).toMatchObject({ target: `campaign ${id}`, from: 'shop@example.com', subject: 'Hi Customer' });
+    const status = Object.fromEntries(checked.json.checks.map((c) => [c.id, c.status]));
+    expect(status).toMatchObject({ dkim: 'fail', unsubscribe: 'fail', 'text-part': 'pass', subject: 'pass' });
+    expect((await a.request('POST', '/api/v1/check', { key: a.senderB.key, body: { campaign: id } })).status).toBe(404);
+    expect((await a.request<{ error: { field: string } }>('POST', '/api/v1/check', { key: a.senderA.key, body: {} })).json.error.field).toBe('raw');
+
     const sent = await a.request<{ status: string }>('POST', `/api/v1/campaigns/${id}/send`, { key: a.senderA.key });
     expect(sent.json.status).toBe('scheduled');
     expect((await a.request('POST', `/api/v1/campaigns/${id}/send`, { key: a.senderA.key })).status).toBe(409);

@@ -12,6 +12,7 @@ import { useUser } from '../session';
 import { useToast } from '../toasts';
 import { formatDateTime, formatNumber } from '../format';
 import { DmarcFromWarning } from '../components/dmarc-from-warning';
+import { PresendPanel } from '../components/presend-panel';
 import { CheckboxField, ErrorNote, Page, SelectField, TextAreaField, TextField } from '../components/ui';
 import type { CampaignSchedule, CampaignView, ContactList, SegmentView, ServerView, TemplateView } from '../types';
 
@@ -358,6 +359,11 @@ export function CampaignWizardPage() {
               <dd>{describeWhen(draft)}</dd>
             </dl>
             {formError ? <ErrorNote error={formError} /> : null}
+            {draft.contentKind === 'template' && draft.template ? (
+              <PresendPanel request={() => ({ template: draft.template, from: draft.from.trim() })}>
+                <p className="muted small">The template sent From {draft.from.trim() || "…"}. A saved draft is checked as one of its own messages on its page.</p>
+              </PresendPanel>
+            ) : null}
           </>
         ) : null}
 
