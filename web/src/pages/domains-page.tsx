@@ -26,7 +26,7 @@ export function DomainsPage() {
               <thead>
                 <tr>
                   <th>Domain</th>
-                  <th>DKIM key</th>
+                  <th className="hide-narrow">DKIM key</th>
                   <th>DNS</th>
                   <th className="hide-narrow">Checked</th>
                 </tr>
@@ -42,7 +42,7 @@ export function DomainsPage() {
                           {d.name}
                         </Link>
                       </td>
-                      <td className="nowrap">
+                      <td className="nowrap hide-narrow">
                         {active ? `${active.selector} · ${active.algorithm === 'rsa' ? 'RSA-2048' : 'Ed25519'}` : '—'}
                         {pending ? <span className="muted small"> · rotating to {pending.selector}</span> : null}
                       </td>
