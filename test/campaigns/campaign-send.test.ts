@@ -149,6 +149,8 @@ describe.each(testDatabaseKinds())('campaigns on %s', (kind: TestDatabaseKind) =
     await startCampaign(ctx, second.id, { expand: true });
     await pauseCampaign(e.app.store, e.app.clock, second.id);
     await cancelCampaign(e.app.store, e.app.clock, second.id);
+    // Attempts the worker claimed before the pause finish (as sent); everything else is cancelled.
+    await waitFor('in-flight to finish', async () => (await campaignProgress(e.app.store, await findCampaign(e.app.store, second.id), Date.now())).recipients.sending === 0);
     const cancelled = await campaignProgress(e.app.store, await findCampaign(e.app.store, second.id), Date.now());
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.recipients.cancelled + cancelled.recipients.sent).toBe(600);
