@@ -10,8 +10,11 @@ import { withApp } from './context.js';
 import type { App } from '../app/open-app.js';
 import type { Output } from './output.js';
 
-/** Runs the worker until SIGINT / SIGTERM; a second signal exits at once. */
-async function runWorker(app: App, out: Output, exitWhenIdle: boolean): Promise<void> {
+/**
+ * Runs the worker until SIGINT / SIGTERM; a second signal exits at once. `ready` runs once the
+ * signals are handled: whoever is told "running" may stop it at once.
+ */
+async function runWorker(app: App, out: Output, exitWhenIdle: boolean, ready?: () => void): Promise<void> {
   const worker = startWorker({ store: app.store, clock: app.clock, secrets: app.secrets, config: app.config, log: app.log }, { exitWhenIdle });
   // Campaigns started through the API are expanded here, and finished ones marked so.
   const campaigns = startCampaignMonitor({ store: app.store, clock: app.clock, log: app.log, lifetimeMs: app.config.retry.lifetimeMs });
@@ -24,6 +27,7 @@ async function runWorker(app: App, out: Output, exitWhenIdle: boolean): Promise<
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  ready?.();
   try {
     await worker.done;
   } finally {
@@ -35,8 +39,8 @@ async function runWorker(app: App, out: Output, exitWhenIdle: boolean): Promise<
   out.print({ stopped: true, ...stats }, () => `stopped after recording ${stats.recorded} outcome(s)`);
 }
 
-/** Resolves on the first SIGINT or SIGTERM. */
-function untilSignal(app: App): Promise<void> {
+/** Resolves on the first SIGINT or SIGTERM; `ready` runs once they are handled. */
+function untilSignal(app: App, ready?: () => void): Promise<void> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       process.off('SIGINT', onSignal);
@@ -46,6 +50,7 @@ function untilSignal(app: App): Promise<void> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    ready?.();
   });
 }
 
@@ -67,26 +72,29 @@ export function runCommands(): Command[] {
         const webhooks = startWebhooks({ store: app.store, clock: app.clock, secrets: app.secrets, log: app.log });
         const bound = http.server.address();
         const url = typeof bound === 'object' && bound ? `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}` : `http://${listen.host}:${listen.port}`;
-        if (!out.json) {
-          process.stdout.write(
-            `Postroom is running on ${app.store.description}\n` +
-              (sandbox ? `Created the "Sandbox" server: it keeps mail locally until you add a real one (npx postroom server add …).\n` : '') +
-              `Servers: ${servers.map((s) => `${s.name}${s.active ? '' : ' (inactive)'}`).join(', ')}\n` +
-              `Web UI: ${url}/\n` +
-              `Send a message: npx postroom send --from you@example.com --to someone@example.org --subject Hi --text Hello\n` +
-              `HTTP API: ${url}/api/v1 (OpenAPI: ${url}/api/v1/openapi.json)\n` +
-              (admin
-                ? `Created the admin user ${admin.user.email} with the one-time password ${admin.password}\n` +
-                  `  (shown once; create an API key with: npx postroom apikey create --user ${admin.user.email})\n`
-                : '') +
-              `Press Ctrl-C to stop.\n`,
-          );
-        } else if (admin) {
-          out.print({ admin: admin.user.email, password: admin.password }, () => '');
-        }
+        // Said only once a signal would stop it cleanly: a supervisor may send one as soon as it reads this.
+        const announce = (): void => {
+          if (!out.json) {
+            process.stdout.write(
+              `Postroom is running on ${app.store.description}\n` +
+                (sandbox ? `Created the "Sandbox" server: it keeps mail locally until you add a real one (npx postroom server add …).\n` : '') +
+                `Servers: ${servers.map((s) => `${s.name}${s.active ? '' : ' (inactive)'}`).join(', ')}\n` +
+                `Web UI: ${url}/\n` +
+                `Send a message: npx postroom send --from you@example.com --to someone@example.org --subject Hi --text Hello\n` +
+                `HTTP API: ${url}/api/v1 (OpenAPI: ${url}/api/v1/openapi.json)\n` +
+                (admin
+                  ? `Created the admin user ${admin.user.email} with the one-time password ${admin.password}\n` +
+                    `  (shown once; create an API key with: npx postroom apikey create --user ${admin.user.email})\n`
+                  : '') +
+                `Press Ctrl-C to stop.\n`,
+            );
+          } else if (admin) {
+            out.print({ admin: admin.user.email, password: admin.password }, () => '');
+          }
+        };
         try {
-          if (flags.workers) await runWorker(app, out, false);
-          else await untilSignal(app);
+          if (flags.workers) await runWorker(app, out, false, announce);
+          else await untilSignal(app, announce);
         } finally {
           await webhooks.stop();
           await http.close();

@@ -156,7 +156,7 @@ describe.skipIf(!browserAvailable())('every page at both widths', () => {
         await visit(page, '/', 'sender-dashboard');
         await visit(page, '/users', 'sender-api-keys');
         await visit(page, `/emails/${ids.report}`, 'sender-not-found');
-        expect(await page.getByRole('heading', { name: 'Not found' }).count()).toBe(1);
+        await page.getByRole('heading', { name: 'Not found' }).waitFor();
       } finally {
         await senderContext.close();
       }

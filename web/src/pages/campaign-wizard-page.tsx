@@ -4,7 +4,7 @@
  * Review it is saved as a draft, or saved and started; an error the API names is shown on its
  * step, beside its field.
  */
-import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError, errorText } from '../api';
 import { useApiGet } from '../use-api';
 import { navigate, useLocation } from '../router';
@@ -13,101 +13,13 @@ import { useToast } from '../toasts';
 import { formatDateTime, formatNumber } from '../format';
 import { DmarcFromWarning } from '../components/dmarc-from-warning';
 import { PresendPanel } from '../components/presend-panel';
+import { AudienceLine, useAudienceCount } from '../components/audience-count';
+import { bodyOf, ERROR_FIELD, problems, stepOf, STEPS, type Draft, type Step } from '../components/campaign-draft';
 import { CheckboxField, ErrorNote, Page, SelectField, TextAreaField, TextField } from '../components/ui';
-import type { CampaignSchedule, CampaignView, ContactList, SegmentView, ServerView, TemplateView } from '../types';
+import type { CampaignView, ContactList, SegmentView, ServerView, TemplateView } from '../types';
 
-const STEPS = ['Content', 'Audience', 'Schedule', 'Review'] as const;
-type Step = (typeof STEPS)[number];
-const COUNT_WAIT_MS = 300;
 const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 const ZONES: string[] = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
-
-interface Draft {
-  name: string;
-  from: string;
-  replyTo: string;
-  contentKind: 'template' | 'own';
-  template: string;
-  subject: string;
-  html: string;
-  lists: string[];
-  segment: string;
-  server: string;
-  when: 'now' | 'at' | 'local';
-  at: string;
-  localTime: string;
-  date: string;
-  timeZone: string;
-  windowOn: boolean;
-  windowStart: string;
-  windowEnd: string;
-  spreadHours: string;
-}
-
-/** The API's name for a draft's field, where the two differ. */
-const ERROR_FIELD: Partial<Record<keyof Draft, string>> = {
-  at: 'schedule.at',
-  localTime: 'schedule.localTime',
-  date: 'schedule.date',
-  timeZone: 'schedule.timeZone',
-  windowOn: 'schedule.window',
-  windowStart: 'schedule.window',
-  windowEnd: 'schedule.window',
-  spreadHours: 'schedule.spreadHours',
-  contentKind: 'template',
-};
-
-/** Which step holds the field an API error names. */
-function stepOf(field: string | null): Step {
-  if (!field) return 'Review';
-  if (/^(lists|segment|server)/.test(field)) return 'Audience';
-  if (field.startsWith('schedule')) return 'Schedule';
-  return 'Content';
-}
-
-function scheduleOf(d: Draft): CampaignSchedule {
-  const extra = {
-    timeZone: d.timeZone.trim() || 'UTC',
-    ...(d.windowOn ? { window: { start: d.windowStart, end: d.windowEnd } } : {}),
-    ...(d.spreadHours.trim() ? { spreadHours: Number(d.spreadHours) } : {}),
-  };
-  if (d.when === 'at') return { kind: 'at', at: d.at ? new Date(d.at).toISOString() : '', ...extra };
-  if (d.when === 'local') return { kind: 'local', localTime: d.localTime, ...(d.date ? { date: d.date } : {}), ...extra };
-  return { kind: 'now', ...extra };
-}
-
-function bodyOf(d: Draft) {
-  return {
-    name: d.name.trim(),
-    from: d.from.trim(),
-    ...(d.replyTo.trim() ? { replyTo: d.replyTo.trim() } : {}),
-    ...(d.contentKind === 'template' ? { template: d.template, ...(d.subject.trim() ? { subject: d.subject } : {}) } : { subject: d.subject, html: d.html }),
-    lists: d.lists,
-    ...(d.segment ? { segment: d.segment } : {}),
-    ...(d.server ? { server: d.server } : {}),
-    schedule: scheduleOf(d),
-  };
-}
-
-/** What is missing on a step before going on, by field; empty when it may go on. */
-function problems(step: Step, d: Draft): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (step === 'Content') {
-    if (!d.name.trim()) out.name = 'is required';
-    if (!d.from.trim()) out.from = 'is required';
-    if (d.contentKind === 'template' && !d.template) out.template = 'choose a template';
-    if (d.contentKind === 'own' && !d.subject.trim()) out.subject = 'is required without a template';
-    if (d.contentKind === 'own' && !d.html.trim()) out.html = 'is required';
-  }
-  if (step === 'Audience' && d.lists.length === 0 && !d.segment) out.lists = 'choose at least one list or a segment';
-  if (step === 'Schedule') {
-    if (d.when === 'at' && !d.at) out['schedule.at'] = 'choose the date and time';
-    if (d.when === 'local' && !d.localTime) out['schedule.localTime'] = 'choose the local time';
-    if (d.windowOn && (!d.windowStart || !d.windowEnd)) out['schedule.window'] = 'give the window its start and end';
-    if (d.spreadHours.trim() && !(Number(d.spreadHours) > 0)) out['schedule.spreadHours'] = 'must be a number of hours above 0';
-  }
-  return out;
-}
 
 export function CampaignWizardPage() {
   const { search } = useLocation();
@@ -404,46 +316,5 @@ function Radio({ name, value, checked, onChange, children }: { name: string; val
     <label className="radio">
       <input type="radio" name={name} value={value} checked={checked} onChange={onChange} /> {children}
     </label>
-  );
-}
-
-type AudienceCount = { contacts: number | null; error: string | null; counting: boolean };
-
-/** The contacts lists and a segment reach (subscribed, each address once), counted a moment after each change. */
-function useAudienceCount(lists: string[], segment: string): AudienceCount {
-  const [state, setState] = useState<AudienceCount>({ contacts: null, error: null, counting: false });
-  const key = useMemo(() => JSON.stringify([lists, segment]), [lists, segment]);
-  useEffect(() => {
-    const [chosenLists, chosenSegment] = JSON.parse(key) as [string[], string];
-    if (chosenLists.length === 0 && !chosenSegment) return setState({ contacts: 0, error: null, counting: false });
-    let current = true;
-    setState((s) => ({ ...s, counting: true }));
-    const timer = window.setTimeout(() => {
-      api<{ contacts: number }>('POST', '/campaigns/audience', { lists: chosenLists, ...(chosenSegment ? { segment: chosenSegment } : {}) })
-        .then((answer) => current && setState({ contacts: answer.contacts, error: null, counting: false }))
-        .catch((e: unknown) => current && setState({ contacts: null, error: errorText(e), counting: false }));
-    }, COUNT_WAIT_MS);
-    return () => {
-      current = false;
-      window.clearTimeout(timer);
-    };
-  }, [key]);
-  return state;
-}
-
-function AudienceLine({ count, compact }: { count: AudienceCount; compact?: boolean }) {
-  if (count.error) return <p className="text-bad small">{count.error}</p>;
-  return (
-    <p className={compact ? 'small muted' : 'audience-count'} aria-live="polite" data-testid="audience-count">
-      {count.contacts === null ? (
-        'Counting…'
-      ) : (
-        <>
-          <strong>{formatNumber(count.contacts)}</strong> {count.contacts === 1 ? 'contact' : 'contacts'} will receive it
-          {count.counting ? <span className="muted"> (counting…)</span> : null}
-        </>
-      )}
-      {compact ? null : <span className="muted"> — subscribed contacts only, each address once.</span>}
-    </p>
   );
 }
