@@ -1,5 +1,5 @@
 /** Runs the built `postroom` command as its own process and measures it: whole-process seconds and peak resident memory. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
@@ -14,9 +14,11 @@ export interface Timed {
   peakMb: number;
 }
 
-export async function runTimed(args: string[], env: NodeJS.ProcessEnv): Promise<Timed> {
+/** `onSpawn` receives the child process, for a caller that stops it with a signal. */
+export async function runTimed(args: string[], env: NodeJS.ProcessEnv, onSpawn?: (child: ChildProcess) => void): Promise<Timed> {
   const started = performance.now();
   const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  onSpawn?.(child);
   let peakKb = 0;
   // VmHWM is the process's peak so far; the last reading before it exits is its peak.
   const watch = setInterval(() => {

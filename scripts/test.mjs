@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs the whole test suite. Engine tests run on SQLite and, when it is reachable, PostgreSQL;
 // the web UI's tests run in Debian's Chromium when it is installed. Without PostgreSQL or
-// Chromium those tests are skipped with a plain note, except under CI (CI=true), where .ci/run
-// provides both and their absence is an error.
+// Chromium (or dovecot, for mailbox polling) those tests are skipped with a plain note, except
+// under CI (CI=true), where .ci/run provides them and their absence is an error.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import pg from 'pg';
@@ -40,6 +40,17 @@ if (!browserAvailable) {
   console.log('      Install it with `apt-get install -y chromium` (or set POSTROOM_TEST_CHROMIUM) to run them.');
 }
 
+// The mailbox polling tests run Debian's dovecot (test/helpers/dovecot.ts says so when it is missing).
+const dovecot = process.env.POSTROOM_TEST_DOVECOT ?? '/usr/sbin/dovecot';
+const dovecotAvailable = existsSync(dovecot);
+if (!dovecotAvailable) {
+  if (process.env.CI === 'true') {
+    console.error(`dovecot is required under CI for the mailbox polling tests but ${dovecot} is missing (apt-get install -y dovecot-imapd dovecot-pop3d).`);
+    process.exit(1);
+  }
+  console.log(`NOTE: skipping the mailbox polling tests: ${dovecot} is missing (apt-get install -y dovecot-imapd dovecot-pop3d).`);
+}
+
 const result = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...process.argv.slice(2)], {
   stdio: 'inherit',
   env: { ...process.env, POSTROOM_TEST_PG_AVAILABLE: pgAvailable ? '1' : '0', POSTROOM_TEST_BROWSER: browserAvailable ? '1' : '0' },
@@ -48,4 +59,5 @@ if (!pgAvailable && wanted.includes('postgres') && process.env.CI !== 'true') {
   console.log('NOTE: the PostgreSQL variants were skipped (see above).');
 }
 if (!browserAvailable) console.log(`NOTE: the web UI tests were skipped: ${chromium} is missing (see above).`);
+if (!dovecotAvailable) console.log(`NOTE: the mailbox polling tests were skipped: ${dovecot} is missing (see above).`);
 process.exit(result.status ?? 1);

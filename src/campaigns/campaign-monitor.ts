@@ -1,7 +1,8 @@
 /**
  * The campaign monitor, run by `serve` and `worker`: every second it expands started campaigns
  * not yet expanded, moves scheduled campaigns to sending when their first recipient is due, and
- * marks campaigns finished when nothing is left to send.
+ * marks campaigns finished when nothing is left to send; then whatever `everyRound` adds (the
+ * guardrail that pauses a campaign whose bounce or complaint rate is too high).
  */
 import type { Logger } from 'pino';
 import type { Store, CampaignRow } from '../store/index.js';
@@ -19,6 +20,8 @@ export interface MonitorDeps {
   lifetimeMs: number;
   everyMs?: number;
   onFinished?: (campaign: CampaignRow) => void;
+  /** Runs each round after the housekeeping (the deliverability guardrail). */
+  everyRound?: () => Promise<void>;
 }
 
 export function startCampaignMonitor(deps: MonitorDeps): CampaignMonitor {
@@ -32,6 +35,7 @@ export function startCampaignMonitor(deps: MonitorDeps): CampaignMonitor {
           deps.log.info({ campaign: campaign.id, name: campaign.name, total: campaign.total }, 'campaign finished');
           deps.onFinished?.(campaign);
         }
+        await deps.everyRound?.();
       } catch (error) {
         deps.log.error({ err: error }, 'campaign monitor failed; trying again shortly');
       }

@@ -34,7 +34,7 @@ export async function recipientCounts(db: Kysely<Database> | Transaction<Databas
     .where('messages.campaign_id', '=', campaignId)
     .groupBy('recipients.status')
     .execute();
-  const recipients: Record<RecipientStatus, number> = { queued: 0, sending: 0, sent: 0, deferred: 0, failed: 0, cancelled: 0, paused: 0 };
+  const recipients: Record<RecipientStatus, number> = { queued: 0, sending: 0, sent: 0, deferred: 0, failed: 0, cancelled: 0, paused: 0, bounced: 0, complained: 0, suppressed: 0 };
   for (const row of rows) recipients[row.status] = Number(row.n);
   return recipients;
 }

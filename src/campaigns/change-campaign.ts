@@ -88,13 +88,14 @@ async function moveRecipients(db: Db, campaignId: string, from: RecipientStatus[
   return Number(result.numUpdatedRows);
 }
 
-export async function pauseCampaign(store: Store, clock: Clock, id: string): Promise<CampaignRow> {
-  return change(store, clock, id, ['scheduled', 'sending'], 'paused', { from: ['queued', 'deferred'], to: 'paused' });
+/** `reason` says why when Postroom pauses it (the guardrail); a user's pause has none. */
+export async function pauseCampaign(store: Store, clock: Clock, id: string, reason: string | null = null): Promise<CampaignRow> {
+  return change(store, clock, id, ['scheduled', 'sending'], 'paused', { from: ['queued', 'deferred'], to: 'paused' }, { pause_reason: reason });
 }
 
 /** Back to the queue at their own due times (a time-zone campaign keeps each contact's hour). */
 export async function resumeCampaign(store: Store, clock: Clock, id: string): Promise<CampaignRow> {
-  return change(store, clock, id, ['paused'], 'sending', { from: ['paused'], to: 'queued' });
+  return change(store, clock, id, ['paused'], 'sending', { from: ['paused'], to: 'queued' }, { pause_reason: null });
 }
 
 export async function cancelCampaign(store: Store, clock: Clock, id: string): Promise<CampaignRow> {

@@ -4,7 +4,7 @@
  * multipart/alternative of the text and HTML parts, each quoted-printable — instead of building
  * a general MIME tree per message.
  */
-import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from '../lib/random-pool.js';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import { encodeWords, foldLines } from 'nodemailer/lib/mime-funcs';
 import type { Mailbox } from '../spool/index.js';
@@ -39,7 +39,7 @@ const crlf = (text: string): string => text.replace(/\r?\n|\r/g, '\r\n');
 const qp = (text: string): string => qpWrap(qpEncode(Buffer.from(crlf(text), 'utf8')), 76);
 
 export function composeCampaignMessage(parts: CampaignParts): Buffer {
-  const boundary = `----=_postroom_${randomBytes(12).toString('hex')}`;
+  const boundary = `----=_postroom_${pooledRandomBytes(12).toString('hex')}`;
   const headers: string[] = [
     `From: ${mailboxHeader(parts.from)}`,
     `To: ${mailboxHeader(parts.to)}`,

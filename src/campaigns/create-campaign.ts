@@ -39,6 +39,8 @@ export const campaignInputSchema = z.object({
   segment: z.string().max(200).optional().describe('A segment the audience must match (alone: every contact it matches)'),
   server: z.string().max(200).optional().describe('Server to send with; left out, the bulk_server setting, else normal routing'),
   schedule: scheduleSchema.default({ kind: 'now', timeZone: 'UTC' }),
+  trackOpens: z.boolean().default(true).describe('An open pixel in each message'),
+  trackClicks: z.boolean().default(true).describe('Links go through the click tracker'),
 });
 
 export type CampaignInput = z.input<typeof campaignInputSchema>;
@@ -101,6 +103,9 @@ export async function createCampaign(ctx: { store: Store; clock: Clock }, input:
     updated_at: now,
     started_at: null,
     finished_at: null,
+    track_opens: c.trackOpens ? 1 : 0,
+    track_clicks: c.trackClicks ? 1 : 0,
+    pause_reason: null,
   };
   await ctx.store.db.insertInto('campaigns').values(row).execute();
   return row;

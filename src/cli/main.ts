@@ -12,6 +12,7 @@ import { contactCommands, listCommands } from './contact-commands.js';
 import { campaignCommands, templateCommands } from './campaign-commands.js';
 import { domainCommands } from './domain-commands.js';
 import { checkCommand } from './check-command.js';
+import { bounceCommands, mailboxCommands, suppressionCommands } from './feedback-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('postroom')
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
     .showHelpAfterError(false)
     .exitOverride();
-  for (const command of [...runCommands(), serverCommands(), settingsCommands(), sendCommand(), queueCommands(), userCommands(), apiKeyCommands(), contactCommands(), listCommands(), templateCommands(), campaignCommands(), domainCommands(), checkCommand()]) {
+  for (const command of [...runCommands(), serverCommands(), settingsCommands(), sendCommand(), queueCommands(), userCommands(), apiKeyCommands(), contactCommands(), listCommands(), templateCommands(), campaignCommands(), domainCommands(), checkCommand(), bounceCommands(), suppressionCommands(), mailboxCommands()]) {
     program.addCommand(command);
   }
   // Every subcommand reports usage errors as one line and exits non-zero.

@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
 import { getMessage, listMessages, retryMessage, cancelMessage, countMessagesByStatus, messageView } from '../spool/index.js';
-import type { MessageStatus } from '../store/index.js';
+import { RECIPIENT_STATUSES, type MessageStatus } from '../store/index.js';
 import { withApp } from './context.js';
 import { integer, oneOf } from './flags.js';
 import { table, time } from './output.js';
 
-const STATUSES = ['queued', 'sending', 'sent', 'deferred', 'paused', 'failed', 'cancelled'] as const;
+const STATUSES = RECIPIENT_STATUSES;
 
 function showHuman(view: ReturnType<typeof messageView>): string {
   const lines = [

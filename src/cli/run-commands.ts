@@ -9,6 +9,8 @@ import { InputError } from '../lib/input-error.js';
 import { withApp } from './context.js';
 import type { App } from '../app/open-app.js';
 import type { Output } from './output.js';
+import type { InboundServer } from '../feedback/inbound-server.js';
+import { loadBounceRules } from '../feedback/bounce-rules.js';
 
 /**
  * Runs the worker until SIGINT / SIGTERM; a second signal exits at once. `ready` runs once the
@@ -17,7 +19,15 @@ import type { Output } from './output.js';
 async function runWorker(app: App, out: Output, exitWhenIdle: boolean, ready?: () => void): Promise<void> {
   const worker = startWorker({ store: app.store, clock: app.clock, secrets: app.secrets, config: app.config, log: app.log }, { exitWhenIdle });
   // Campaigns started through the API are expanded here, and finished ones marked so.
-  const campaigns = startCampaignMonitor({ store: app.store, clock: app.clock, log: app.log, lifetimeMs: app.config.retry.lifetimeMs });
+  // The guardrail's rates are a few grouped counts per sending campaign: every 10 s is plenty.
+  let guarded = 0;
+  const guardrail = async (): Promise<void> => {
+    if (app.clock.now() - guarded < 10_000) return;
+    guarded = app.clock.now();
+    const { checkGuardrails } = await import('../feedback/guardrail.js');
+    await checkGuardrails(app);
+  };
+  const campaigns = startCampaignMonitor({ store: app.store, clock: app.clock, log: app.log, lifetimeMs: app.config.retry.lifetimeMs, everyRound: guardrail });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
@@ -59,9 +69,11 @@ export function runCommands(): Command[] {
     .description('run Postroom: the HTTP API and the delivery workers')
     .option('--http <host:port>', 'where the HTTP API listens', '127.0.0.1:8025')
     .option('--no-workers', 'serve the API only; `postroom worker` processes deliver')
-    .action(async (flags: { http: string; workers: boolean }, command: Command) =>
+    .option('--inbound <host:port>', 'where the inbound SMTP listener for bounces, complaints and mailto unsubscribes listens ("off": none)', '127.0.0.1:2525')
+    .action(async (flags: { http: string; workers: boolean; inbound: string }, command: Command) =>
       withApp(command, async (app, out) => {
         const listen = parseListen('--http', flags.http);
+        const inboundAt = flags.inbound === 'off' ? null : parseListen('--inbound', flags.inbound);
         const sandbox = await ensureSandboxServer(app);
         const servers = await listServers(app.store);
         const admin = await ensureFirstAdmin(app);
@@ -70,6 +82,14 @@ export function runCommands(): Command[] {
         const http = await buildHttpApp(app);
         await http.listen(listen);
         const webhooks = startWebhooks({ store: app.store, clock: app.clock, secrets: app.secrets, log: app.log });
+        const inbound = inboundAt ? await startInbound(app, inboundAt).catch(async (error: unknown) => {
+          await webhooks.stop();
+          await http.close();
+          throw error;
+        }) : null;
+        // Mailboxes added with `postroom mailbox add` are polled while this runs.
+        const { startMailboxPollers } = await import('../feedback/poll-mailboxes.js');
+        const mailboxes = startMailboxPollers({ ...feedbackContext(app), secrets: app.secrets });
         const bound = http.server.address();
         const url = typeof bound === 'object' && bound ? `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}` : `http://${listen.host}:${listen.port}`;
         // Said only once a signal would stop it cleanly: a supervisor may send one as soon as it reads this.
@@ -82,6 +102,7 @@ export function runCommands(): Command[] {
                 `Web UI: ${url}/\n` +
                 `Send a message: npx postroom send --from you@example.com --to someone@example.org --subject Hi --text Hello\n` +
                 `HTTP API: ${url}/api/v1 (OpenAPI: ${url}/api/v1/openapi.json)\n` +
+                (inbound ? `Inbound SMTP (bounces, complaints, unsubscribes): ${inboundAt!.host}:${inbound.port}\n` : '') +
                 (admin
                   ? `Created the admin user ${admin.user.email} with the one-time password ${admin.password}\n` +
                     `  (shown once; create an API key with: npx postroom apikey create --user ${admin.user.email})\n`
@@ -96,6 +117,8 @@ export function runCommands(): Command[] {
           if (flags.workers) await runWorker(app, out, false, announce);
           else await untilSignal(app, announce);
         } finally {
+          await mailboxes.stop();
+          await inbound?.close();
           await webhooks.stop();
           await http.close();
         }
@@ -120,6 +143,24 @@ export function runCommands(): Command[] {
     ),
   );
   return [serve, worker, migrate];
+}
+
+/** The inbound listener; a port already taken is said plainly, naming the flag. */
+function feedbackContext(app: App) {
+  return { store: app.store, clock: app.clock, log: app.log, bounceRules: loadBounceRules(app.config.dataDir), verpKey: app.secrets.derive('verp') };
+}
+
+async function startInbound(app: App, at: { host: string; port: number }): Promise<InboundServer> {
+  const { startInboundServer } = await import('../feedback/inbound-server.js');
+  try {
+    const { mailtoUnsubscriber } = await import('../feedback/mailto-unsubscribe.js');
+    const unsubscribe = mailtoUnsubscriber({ store: app.store, clock: app.clock, trackingKey: app.secrets.derive('tracking') });
+    return await startInboundServer(feedbackContext(app), { host: at.host, port: at.port, unsubscribe });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') throw new InputError('--inbound', `cannot listen on ${at.host}:${at.port} (${code}); choose another HOST:PORT or "off"`);
+    throw error;
+  }
 }
 
 function parseListen(flag: string, value: string): { host: string; port: number } {

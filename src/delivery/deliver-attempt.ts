@@ -1,8 +1,9 @@
 /**
  * One attempt to deliver one message to its claimed recipients. Reads as its steps: check the
- * message's lifetime, route, wait for a session slot, check the server's rest and quota, build
- * the bytes (From rewriting, DKIM signing), send, judge the answers. Each step that stops the
- * attempt returns its outcome.
+ * message's lifetime, leave out suppressed recipients, route, build the bytes (From rewriting,
+ * DKIM signing), wait for a session slot, check the server's rest and quota, send (one
+ * transaction per recipient with a VERP return path), judge the answers. Each step that stops
+ * the attempt returns its outcome.
  */
 import type { Clock } from '../lib/clock.js';
 import type { RetryConfig } from '../config/index.js';
@@ -12,7 +13,9 @@ import { routeMessage } from '../servers/route-message.js';
 import type { Lanes } from './lanes.js';
 import { buildMessage } from './build-message.js';
 import { judgeResult, type ServerRest } from './judge-result.js';
-import { every } from './outcome-records.js';
+import { every, outcomeFor } from './outcome-records.js';
+import { verpAddress } from '../feedback/verp.js';
+import type { BounceRule } from '../feedback/bounce-rules.js';
 import type { AnswerRule } from './classify-answer.js';
 import type { SendingDomains } from '../domains/sending-domains.js';
 
@@ -20,6 +23,8 @@ export interface Attempt {
   message: MessageRow;
   raw: Buffer;
   recipients: RecipientRow[];
+  /** Recipients whose address is suppressed, by recipient id, with why. */
+  suppressed?: ReadonlyMap<string, string>;
 }
 
 export interface AttemptContext {
@@ -29,17 +34,36 @@ export interface AttemptContext {
   rules: readonly AnswerRule[];
   rest: ServerRest;
   domains: SendingDomains;
+  bounceRules: readonly BounceRule[];
+  /** The key VERP tokens are signed with. */
+  verpKey: Buffer;
 }
 
-export async function deliverAttempt(ctx: AttemptContext, attempt: Attempt): Promise<OutcomeRecord[]> {
-  const { message } = attempt;
+export async function deliverAttempt(ctx: AttemptContext, claimed: Attempt): Promise<OutcomeRecord[]> {
+  const { message } = claimed;
   if (ctx.clock.now() >= message.expires_at) {
-    return every(attempt, null, { kind: 'expired', answer: null, reason: 'message lifetime ended before it could be delivered' });
+    return every(claimed, null, { kind: 'expired', answer: null, reason: 'message lifetime ended before it could be delivered' });
   }
+
+  const suppressed = claimed.recipients.flatMap((r) => {
+    const why = claimed.suppressed?.get(r.id);
+    return why ? [outcomeFor(r, null, { kind: 'suppressed', reason: why })] : [];
+  });
+  if (suppressed.length === claimed.recipients.length) return suppressed;
+  const attempt = suppressed.length ? { ...claimed, recipients: claimed.recipients.filter((r) => !claimed.suppressed?.has(r.id)) } : claimed;
+  return [...suppressed, ...(await deliverTo(ctx, attempt))];
+}
+
+async function deliverTo(ctx: AttemptContext, attempt: Attempt): Promise<OutcomeRecord[]> {
+  const { message } = attempt;
 
   const route = routeMessage(ctx.lanes.servers(), routingSettings(ctx.lanes), message.from_address, message.requested_server_id);
   if (route.kind === 'none') return every(attempt, null, { kind: 'failed', answer: null, reason: route.reason });
   const lane = ctx.lanes.lane(route.server.id);
+
+  // Built (and signed) before waiting for a session: a signing thread then works ahead of the
+  // sessions instead of each session standing idle while its message is signed.
+  const built = await buildMessage({ domains: ctx.domains, settings: routingSettings(ctx.lanes), now: ctx.clock.now() }, attempt, route.rewrittenFrom);
 
   const release = await lane.gate.acquire();
   try {
@@ -50,14 +74,27 @@ export async function deliverAttempt(ctx: AttemptContext, attempt: Attempt): Pro
     const quota = lane.quota?.take(now, attempt.recipients.length);
     if (quota && !quota.ok) return every(attempt, lane.server.id, { kind: 'held', until: quota.until, reason: quota.reason });
 
-    const built = await buildMessage({ domains: ctx.domains, settings: routingSettings(ctx.lanes), now }, attempt, route.rewrittenFrom);
-    const result = await lane.transport.send({ from: built.envelopeFrom, to: attempt.recipients.map((r) => r.address) }, built.raw, { messageId: message.id });
-    const records = await judgeResult({ ...ctx, lane }, attempt, result);
+    const records: OutcomeRecord[] = [];
+    for (const part of envelopes(ctx, attempt, built.envelopeFrom)) {
+      const result = await lane.transport.send({ from: part.from, to: part.recipients.map((r) => r.address) }, built.raw, { messageId: message.id });
+      records.push(...(await judgeResult({ ...ctx, lane }, { ...attempt, recipients: part.recipients }, result)));
+    }
     const note = built.note;
     return note ? records.map((r) => ({ ...r, note })) : records;
   } finally {
     release();
   }
+}
+
+/**
+ * With a bounce domain set, each recipient gets its own transaction with its own VERP return
+ * path (feedback/verp.ts), so a bounce always says whom it is about; otherwise one transaction
+ * for all of them, with the From address as the return path.
+ */
+function envelopes(ctx: AttemptContext, attempt: Attempt, from: string): Array<{ from: string; recipients: RecipientRow[] }> {
+  const bounceDomain = ctx.lanes.settings().bounce_domain;
+  if (!bounceDomain) return [{ from, recipients: attempt.recipients }];
+  return attempt.recipients.map((r) => ({ from: verpAddress(ctx.verpKey, r.id, bounceDomain), recipients: [r] }));
 }
 
 function routingSettings(lanes: Lanes) {

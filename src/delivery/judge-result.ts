@@ -3,7 +3,7 @@
  *   accepted                         → delivered
  *   refused, rate-limit class        → held, and the server rests (no attempt spent)
  *   refused, temporary (4xx)         → deferred with backoff, or expired past the lifetime
- *   refused, permanent (5xx)         → failed
+ *   refused, permanent (5xx)         → failed, with the bounce reason the bounce rules give it
  *   session trouble with a 421       → held, and the server rests
  *   other session trouble            → deferred (connect, TLS, auth, dropped connection)
  */
@@ -17,6 +17,7 @@ import { classifyAnswer, type AnswerRule } from './classify-answer.js';
 import type { Lane } from './lanes.js';
 import type { Attempt } from './deliver-attempt.js';
 import { outcomeFor } from './outcome-records.js';
+import { classifyBounce, type BounceRule } from '../feedback/bounce-rules.js';
 
 /** Puts a server to rest after a rate-limit answer, and wakes it after a success. */
 export interface ServerRest {
@@ -28,6 +29,7 @@ export interface JudgeContext {
   clock: Clock;
   retry: RetryConfig;
   rules: readonly AnswerRule[];
+  bounceRules: readonly BounceRule[];
   rest: ServerRest;
   lane: Lane;
 }
@@ -61,7 +63,9 @@ export async function judgeResult(ctx: JudgeContext, attempt: Attempt, result: S
       restUntil ??= await ctx.rest.rest(ctx.lane, reason);
       records.push(record(r, { kind: 'held', until: restUntil, reason: `server resting: ${reason}` }));
     } else if (answerClass === 'permanent') {
-      records.push(record(r, { kind: 'failed', answer: smtp, reason }));
+      // Read like any bounce, so a 550 "no such user" suppresses the address as a DSN would.
+      const bounce = smtp ? classifyBounce(ctx.bounceRules, { status: smtp.enhanced, code: smtp.code, diagnostic: smtp.text, stage: answer?.stage?.toUpperCase() ?? null }) : null;
+      records.push(record(r, { kind: 'failed', answer: smtp, reason, ...(bounce ? { bounce: { reason: bounce.reason, hard: bounce.hard } } : {}) }));
     } else {
       records.push(record(r, deferOrExpire(ctx, attempt, r.attempts, smtp, reason)));
     }

@@ -5,7 +5,7 @@
  */
 import type { Store } from '../store/index.js';
 import type { Clock } from '../lib/clock.js';
-import { recordOutcomes, type OutcomeRecord } from '../spool/index.js';
+import { recordOutcomes, type AfterOutcomes, type OutcomeRecord } from '../spool/index.js';
 
 interface Pending {
   records: OutcomeRecord[];
@@ -23,6 +23,8 @@ export class Recorder {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly owner: string,
+    /** Runs in each batch's transaction (bounces and suppressions that follow from the outcomes). */
+    private readonly after?: AfterOutcomes,
     private readonly batchSize = 256,
     private readonly delayMs = 25,
   ) {}
@@ -48,7 +50,7 @@ export class Recorder {
         const records = batch.flatMap((p) => p.records);
         for (let tries = 1; ; tries++) {
           try {
-            await recordOutcomes(this.store, this.owner, records, this.clock.now());
+            await recordOutcomes(this.store, this.owner, records, this.clock.now(), this.after);
             for (const p of batch) p.resolve();
             return;
           } catch (error) {

@@ -11,7 +11,7 @@
  */
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { Store, RecipientRow } from '../store/index.js';
+import type { Store, RecipientRow, MessageRow } from '../store/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { Config } from '../config/index.js';
 import type { SecretBox } from '../servers/secret-box.js';
@@ -26,6 +26,10 @@ import { createSessionSlots } from '../throttle/index.js';
 import { createCampaignRenderer, type CampaignRenderer } from '../campaigns/campaign-renderer.js';
 import { SendingDomains } from '../domains/sending-domains.js';
 import { createDnsLookup, dnsOptionsOf, type DnsLookup } from '../domains/dns.js';
+import { loadBounceRules, type BounceRule } from '../feedback/bounce-rules.js';
+import { findSuppressions, suppressionFor, describeSuppression } from '../feedback/find-suppressions.js';
+import { recordDeliveryBounces } from '../feedback/record-delivery-bounces.js';
+import { feedbackSettings } from '../servers/settings.js';
 
 export interface WorkerDeps {
   store: Store;
@@ -34,6 +38,8 @@ export interface WorkerDeps {
   config: Config;
   log: Logger;
   rules?: readonly AnswerRule[];
+  /** Bounce classification rules; rules/bounces.txt and the data directory's own by default. */
+  bounceRules?: readonly BounceRule[];
   /** Name sent with EHLO; the host name by default. */
   clientName?: string;
   /** DNS for DMARC lookups; the configured resolver by default. */
@@ -74,8 +80,8 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
     clientName: deps.clientName ?? hostname(),
     defaultMaxSessions: config.worker.defaultMaxConcurrent,
   });
-  const recorder = new Recorder(store, clock, owner);
-  const campaigns = createCampaignRenderer(store);
+  const recorder = new Recorder(store, clock, owner, recordDeliveryBounces(() => feedbackSettings(lanes.settings())));
+  const campaigns = createCampaignRenderer(store, { secrets: deps.secrets });
   const context: AttemptContext = {
     clock,
     lanes,
@@ -83,6 +89,8 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
     rules: deps.rules ?? loadAnswerRules(config.dataDir),
     rest: createServerRest(store, clock, config.retry.serverBackoffMs, log),
     domains: new SendingDomains(store, deps.secrets, deps.dns ?? createDnsLookup(dnsOptionsOf(config.dns))),
+    bounceRules: deps.bounceRules ?? loadBounceRules(config.dataDir),
+    verpKey: deps.secrets.derive('verp'),
   };
   const inFlight = new Map<string, RecipientRow>();
   const stats = { claimed: 0, recorded: 0 };
@@ -107,7 +115,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
         // A server (or a domain's key) added just before these messages were queued is used (a cheap check unless one was).
         if (rows.length > 0) await Promise.all([lanes.refresh(), context.domains.refresh()]);
         // A row of ours whose lease ran out while still in flight here is not started twice.
-        attempts = await loadAttempts(store, campaigns, rows.filter((r) => !inFlight.has(r.id)));
+        attempts = await loadAttempts(store, campaigns, rows.filter((r) => !inFlight.has(r.id)), clock.now());
       } catch (error) {
         // Rows claimed before the error stay leased and are taken again when the lease ends.
         log.error({ err: error }, 'could not claim recipients; trying again shortly');
@@ -163,7 +171,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
     if (!log.isLevelEnabled('info')) return;
     for (const r of records) {
       const o = r.outcome;
-      const answer = o.kind === 'held' ? null : o.answer;
+      const answer = o.kind === 'held' || o.kind === 'suppressed' ? null : o.answer;
       log.info(
         {
           message: r.messageId,
@@ -218,18 +226,42 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
   };
 }
 
-/** Reads the claimed rows' messages and content (rendering campaign messages), and groups recipients by message. */
-async function loadAttempts(store: Store, campaigns: CampaignRenderer, rows: RecipientRow[]): Promise<Attempt[]> {
+/**
+ * Reads the claimed rows' messages and content (rendering campaign messages), groups recipients
+ * by message, and notes which addresses are suppressed (one query for the batch).
+ */
+async function loadAttempts(store: Store, campaigns: CampaignRenderer, rows: RecipientRow[], now: number): Promise<Attempt[]> {
   const ids = [...new Set(rows.map((r) => r.message_id))];
   if (ids.length === 0) return [];
   const messages = await store.db.selectFrom('messages').selectAll().where('id', 'in', ids).execute();
+  const suppressed = await suppressedRecipients(store, rows, messages, now);
   const stored = messages.filter((m) => m.campaign_id === null).map((m) => m.id);
   const contents = stored.length ? await store.db.selectFrom('message_contents').selectAll().where('message_id', 'in', stored).execute() : [];
   const raw = new Map(contents.map((c) => [c.message_id, c.raw]));
   for (const [id, built] of await campaigns.render(messages.filter((m) => m.campaign_id !== null))) raw.set(id, built);
-  const byMessage = new Map(messages.map((m) => [m.id, { message: m, raw: raw.get(m.id) ?? Buffer.alloc(0), recipients: [] as RecipientRow[] }]));
+  const byMessage = new Map(messages.map((m) => [m.id, { message: m, raw: raw.get(m.id) ?? Buffer.alloc(0), recipients: [] as RecipientRow[], suppressed }]));
   for (const row of rows) byMessage.get(row.message_id)?.recipients.push(row);
   return [...byMessage.values()].filter((a) => a.recipients.length > 0);
+}
+
+/** Why each suppressed recipient of the batch must not be sent to: a global entry, or one for a list its campaign sends to. */
+async function suppressedRecipients(store: Store, rows: RecipientRow[], messages: MessageRow[], now: number): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const found = await findSuppressions(store.db, rows.map((r) => r.address), now);
+  if (found.size === 0) return out;
+  const campaignIds = [...new Set(messages.map((m) => m.campaign_id).filter((id): id is string => id !== null))];
+  const lists = new Map<string, string[]>();
+  if ([...found.values()].some((entries) => entries.some((e) => e.scope !== '')) && campaignIds.length > 0) {
+    const rowsOf = await store.db.selectFrom('campaigns').select(['id', 'list_ids']).where('id', 'in', campaignIds).execute();
+    for (const c of rowsOf) lists.set(c.id, JSON.parse(c.list_ids) as string[]);
+  }
+  const campaignOf = new Map(messages.map((m) => [m.id, m.campaign_id]));
+  for (const r of rows) {
+    const campaign = campaignOf.get(r.message_id);
+    const entry = suppressionFor(found.get(r.address.toLowerCase()), (campaign && lists.get(campaign)) || []);
+    if (entry) out.set(r.id, describeSuppression(entry));
+  }
+  return out;
 }
 
 /** True while any worker (perhaps a dead one whose lease has not ended yet) holds recipients. */

@@ -41,15 +41,19 @@ export async function checkSendingPath(store: Store, fromAddress: string, dns: D
     .split(',')
     .map((ip) => ip.trim())
     .filter(Boolean);
-  const envelopeDomain = rewritten && alias ? domainOf(alias) : domain;
+  // SPF is checked for the return path: with a bounce domain every copy leaves with its own
+  // bounce+TOKEN@bounce_domain (VERP); without one, the From address is the return path.
+  const envelopeDomain = settings.bounce_domain ?? (rewritten && alias ? domainOf(alias) : domain);
   if (ips.length === 0) {
     checks.push({ id: 'spf', title: 'SPF', status: 'warn', penalty: 0.5, explanation: 'The sending_ips setting is empty, so SPF cannot be evaluated for the addresses mail leaves from.' });
   } else {
     const results = await Promise.all(ips.map(async (ip) => ({ ip, spf: await checkHost({ ip, domain: envelopeDomain, sender: `postmaster@${envelopeDomain}` }, dns).catch(() => null) })));
     const failing = results.filter((r) => r.spf?.result !== 'pass');
+    const aligned = envelopeDomain === domain || envelopeDomain.endsWith(`.${domain}`) || domain.endsWith(`.${envelopeDomain}`);
+    const alignment = aligned ? '' : ` The return path ${envelopeDomain} does not align with ${domain}, so DMARC passes through DKIM alone.`;
     checks.push(
       failing.length === 0
-        ? { id: 'spf', title: 'SPF', status: 'pass', penalty: 0, explanation: `SPF of ${envelopeDomain} passes for ${ips.join(', ')}.` }
+        ? { id: 'spf', title: 'SPF', status: 'pass', penalty: 0, explanation: `SPF of ${envelopeDomain} passes for ${ips.join(', ')}.${alignment}` }
         : { id: 'spf', title: 'SPF', status: 'fail', penalty: 1.5, explanation: failing.map((f) => `SPF of ${envelopeDomain} gives ${f.spf?.result ?? 'temperror'} for ${f.ip}${f.spf ? `: ${f.spf.reason}` : ''}`).join('; ') + '.' },
     );
   }

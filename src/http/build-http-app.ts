@@ -50,6 +50,11 @@ import { templateRoutes } from './routes/template-routes.js';
 import { domainRoutes } from './routes/domain-routes.js';
 import { presendCheckRoute } from './routes/presend-check.js';
 import { segmentRoutes } from './routes/segment-routes.js';
+import { suppressionRoutes } from './routes/suppression-routes.js';
+import { deliverabilityRoute } from './routes/deliverability-route.js';
+import { mailboxRoutes } from './routes/mailbox-routes.js';
+import { trackingRoutes } from './routes/tracking-routes.js';
+import { unsubscribeRoutes } from './routes/unsubscribe-routes.js';
 
 export interface HttpOptions {
   /** Largest request body accepted (default: config api.bodyLimitBytes, 30 MB); larger ones answer 413. */
@@ -144,10 +149,15 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
         segmentRoutes(secured, ctx);
         domainRoutes(secured, ctx);
         presendCheckRoute(secured, ctx);
+        suppressionRoutes(secured, ctx);
+        deliverabilityRoute(secured, ctx);
+        mailboxRoutes(secured, ctx);
       });
     },
     { prefix: '/api/v1' },
   );
+  trackingRoutes(app, ctx);
+  unsubscribeRoutes(app, ctx);
   await registerWebUi(app);
   return app;
 }

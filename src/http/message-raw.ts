@@ -6,7 +6,7 @@ import type { HttpContext } from './context.js';
 /** A message's bytes: stored at enqueue, or — for campaign mail — rendered now, as the worker renders it. */
 export async function messageRaw(ctx: HttpContext, message: MessageRow): Promise<Buffer> {
   if (message.campaign_id === null) return getRawMessage(ctx.store, message.id);
-  const rendered = (await createCampaignRenderer(ctx.store).render([message])).get(message.id);
+  const rendered = (await createCampaignRenderer(ctx.store, { secrets: ctx.secrets }).render([message])).get(message.id);
   if (!rendered) throw new Error(`campaign ${message.campaign_id} of message ${message.id} is gone`);
   return rendered;
 }

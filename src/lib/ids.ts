@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from './random-pool.js';
 
 let lastTime = 0;
 let sequence = 0;
@@ -15,6 +15,6 @@ export function newId(prefix: string, now: number = Date.now()): string {
   }
   const time = now.toString(36).padStart(9, '0');
   const seq = sequence.toString(36).padStart(3, '0');
-  const rand = randomBytes(6).toString('base64url').toLowerCase().replace(/[-_]/g, '0');
+  const rand = pooledRandomBytes(6).toString('base64url').toLowerCase().replace(/[-_]/g, '0');
   return `${prefix}_${time}${seq}${rand}`;
 }

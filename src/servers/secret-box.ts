@@ -2,20 +2,31 @@
  * Secrets at rest (SMTP passwords, client keys) are sealed with AES-256-GCM. The key comes from
  * POSTROOM_SECRET_KEY or from `secret.key` in the data directory, created with mode 0600 on first use.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export interface SecretBox {
   seal(plain: string): string;
   open(sealed: string): string;
+  /** A key of its own for one purpose (`verp`, `tracking`), derived with HKDF so no two purposes share one. */
+  derive(purpose: string): Buffer;
 }
 
 const VERSION = 'v1';
 
 export function createSecretBox(key: Buffer): SecretBox {
   if (key.length !== 32) throw new Error('secret key: must be 32 bytes');
+  const derived = new Map<string, Buffer>();
   return {
+    derive(purpose) {
+      let made = derived.get(purpose);
+      if (!made) {
+        made = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `postroom ${purpose}`, 32));
+        derived.set(purpose, made);
+      }
+      return made;
+    },
     seal(plain) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);

@@ -3,11 +3,12 @@ import type { Database, MessageStatus } from '../store/index.js';
 
 /**
  * A message's status is derived from its recipients: any still in play wins (sending, then
- * queued, then deferred, then paused); otherwise failed if any failed, sent if any was sent, else cancelled.
+ * queued, then deferred, then paused); otherwise failed, bounced, suppressed or complained if any
+ * recipient is, sent if any was sent, else cancelled.
  * Read as one grouped query over the `recipients_message` index (an EXISTS per status would let
  * PostgreSQL pick full scans while its statistics are stale), then one update per status.
  */
-const RANKED: MessageStatus[] = ['sending', 'queued', 'deferred', 'paused', 'failed', 'sent', 'cancelled'];
+const RANKED: MessageStatus[] = ['sending', 'queued', 'deferred', 'paused', 'failed', 'bounced', 'suppressed', 'complained', 'sent', 'cancelled'];
 
 export async function refreshMessageStatus(
   db: Kysely<Database> | Transaction<Database>,

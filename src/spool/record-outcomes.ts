@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Store } from '../store/index.js';
-import type { RecipientStatus } from '../store/index.js';
+import type { Database, RecipientStatus } from '../store/index.js';
 import { formatSmtpAnswer } from '../lib/smtp-answer.js';
 import { recordEvents, type NewEvent } from './events.js';
 import { refreshMessageStatus } from './message-status.js';
@@ -23,7 +23,10 @@ export interface OutcomeRecord {
  * over (our lease ended) is left alone and gets no event. Returns how many rows were ours.
  * A batch is one UPDATE … FROM a VALUES list (per 1,000 rows), not one statement per row.
  */
-export async function recordOutcomes(store: Store, owner: string, records: OutcomeRecord[], now: number): Promise<number> {
+/** Runs inside the transaction with the records that were ours, for what follows from them (bounces, suppressions). */
+export type AfterOutcomes = (trx: Transaction<Database>, applied: OutcomeRecord[], now: number) => Promise<void>;
+
+export async function recordOutcomes(store: Store, owner: string, records: OutcomeRecord[], now: number, after?: AfterOutcomes): Promise<number> {
   if (records.length === 0) return 0;
   const transitions = records.map((r) => ({ record: r, ...transition(r, now) }));
   return store.db.transaction().execute(async (trx) => {
@@ -65,6 +68,7 @@ export async function recordOutcomes(store: Store, owner: string, records: Outco
     }
     await refreshMessageStatus(trx, [...new Set(mine.map((t) => t.record.messageId))], now);
     await recordEvents(trx, mine.map((t) => t.event), now);
+    if (after) await after(trx, mine.map((t) => t.record), now);
     return mine.length;
   });
 }
@@ -94,6 +98,10 @@ function outcomeTransition(r: OutcomeRecord, now: number): Transition {
   const o = r.outcome;
   const base = { lease_owner: null, server_id: r.serverId, updated_at: now };
   const event: NewEvent = { messageId: r.messageId, recipient: r.address, serverId: r.serverId, type: 'sent', attempt: r.attempts + 1 };
+  if (o.kind === 'suppressed') {
+    // Not an attempt either: the recipient ends here, and the event says why.
+    return { set: { ...base, status: 'suppressed', attempts: r.attempts, next_attempt_at: now, last_code: null, last_enhanced: null, last_response: o.reason }, event: { ...event, type: 'suppressed', attempt: null, detail: o.reason } };
+  }
   if (o.kind === 'held') {
     // Not an attempt: the row goes back to where it was, due when the server may send again.
     return {
@@ -122,7 +130,7 @@ function outcomeTransition(r: OutcomeRecord, now: number): Transition {
     case 'expired':
       return {
         set: { ...base, ...last, status: 'failed', attempts: r.attempts + (answer ? 1 : 0), next_attempt_at: now },
-        event: { ...event, ...wire, type: o.kind === 'failed' ? 'failed' : 'expired', attempt: answer ? r.attempts + 1 : null, detail: o.reason },
+        event: { ...event, ...wire, type: o.kind === 'failed' ? 'failed' : 'expired', attempt: answer ? r.attempts + 1 : null, detail: o.kind === 'failed' && o.bounce ? `${o.reason} [${o.bounce.reason}, ${o.bounce.hard ? 'hard' : 'soft'} bounce]` : o.reason },
       };
   }
 }

@@ -8,6 +8,7 @@ import * as contacts from './migrations/0006-contacts.js';
 import * as templates from './migrations/0007-templates.js';
 import * as campaigns from './migrations/0008-campaigns.js';
 import * as domains from './migrations/0009-domains.js';
+import * as feedback from './migrations/0010-feedback.js';
 import type { Database } from './tables.js';
 
 /** Migrations are listed here rather than read from a folder, so the built package needs no file lookups. */
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0007-templates': templates,
   '0008-campaigns': campaigns,
   '0009-domains': domains,
+  '0010-feedback': feedback,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -72,7 +72,12 @@ function withStatementCache(database: BetterSqlite3.Database, size = 500): Sqlit
   const cache = new Map<string, SqliteStatement>();
   return {
     close: () => database.close(),
-    prepare(sql) {
+    prepare(text) {
+      // Every transaction starts IMMEDIATE: a deferred one that reads and then writes, while
+      // another process committed in between, fails at once with "database is locked"
+      // (SQLITE_BUSY_SNAPSHOT; busy_timeout does not wait for it). Taking the write lock at
+      // BEGIN makes it wait its turn instead — a worker and `campaign send` run side by side.
+      const sql = text === 'begin' ? 'begin immediate' : text;
       let statement = cache.get(sql);
       if (!statement) {
         if (cache.size >= size) cache.clear();

@@ -5,13 +5,18 @@ export type ServerKind = 'smtp' | 'sandbox';
 export type ServerSecurity = 'none' | 'starttls' | 'tls';
 export type ServerAuth = 'none' | 'password' | 'certificate';
 /** `paused`: waiting in a paused campaign; never claimed until the campaign resumes. */
-export type RecipientStatus = 'queued' | 'sending' | 'sent' | 'deferred' | 'failed' | 'cancelled' | 'paused';
+/**
+ * `bounced` and `complained` follow `sent` when a bounce or complaint comes back for the
+ * recipient; `suppressed` ends a recipient whose address is on the suppression list at send time.
+ */
+export const RECIPIENT_STATUSES = ['queued', 'sending', 'sent', 'deferred', 'paused', 'failed', 'cancelled', 'bounced', 'complained', 'suppressed'] as const;
+export type RecipientStatus = (typeof RECIPIENT_STATUSES)[number];
 export type MessageStatus = RecipientStatus;
 /**
  * The event log's types; bounced, complained, opened, clicked and unsubscribed come from feedback.
  * `campaign_finished` is a campaign's event: its `message_id` holds the campaign id.
  */
-export type EventType = 'queued' | 'sent' | 'deferred' | 'failed' | 'cancelled' | 'retried' | 'held' | 'expired' | 'bounced' | 'complained' | 'opened' | 'clicked' | 'unsubscribed' | 'campaign_finished';
+export type EventType = 'queued' | 'sent' | 'deferred' | 'failed' | 'cancelled' | 'retried' | 'held' | 'expired' | 'bounced' | 'complained' | 'opened' | 'clicked' | 'unsubscribed' | 'suppressed' | 'campaign_finished' | 'campaign_paused';
 
 export interface ServersTable {
   id: string;
@@ -318,6 +323,11 @@ export interface CampaignsTable {
   updated_at: number;
   started_at: number | null;
   finished_at: number | null;
+  /** 0 / 1: an open pixel in each message; links through the click tracker. */
+  track_opens: number;
+  track_clicks: number;
+  /** Why the campaign was paused, when Postroom paused it (the guardrail); null when a user did. */
+  pause_reason: string | null;
 }
 
 export interface SegmentsTable {
@@ -357,6 +367,108 @@ export interface DkimKeysTable {
   activated_at: number | null;
 }
 
+export type FeedbackKind = 'bounce' | 'complaint' | 'auto-reply' | 'delivered' | 'unknown';
+export type FeedbackSource = 'smtp' | 'inbound' | 'mailbox' | 'import';
+
+export interface InboundMessagesTable {
+  id: string;
+  /** `inbound` (the listener) or `mailbox:<host>` (a polled mailbox). */
+  source: string;
+  client_ip: string | null;
+  mail_from: string | null;
+  /** JSON array of the envelope recipients. */
+  rcpt_to: string;
+  size: number;
+  raw: Buffer;
+  /** SHA-256 of raw, hex. */
+  digest: string;
+  kind: FeedbackKind | null;
+  /** What processing did, in a sentence. */
+  result: string | null;
+  error: string | null;
+  received_at: number;
+}
+
+export interface FeedbackTable {
+  id: string;
+  kind: FeedbackKind;
+  source: FeedbackSource;
+  message_id: string | null;
+  recipient_id: string | null;
+  campaign_id: string | null;
+  server_id: string | null;
+  address: string | null;
+  /** The recipient's domain, for metrics per domain. */
+  domain: string | null;
+  /** sisimai's taxonomy: userunknown, mailboxfull, … (feedback/bounce-reasons). */
+  reason: string;
+  hard: number;
+  status: string | null;
+  code: number | null;
+  diagnostic: string | null;
+  feedback_type: string | null;
+  inbound_id: string | null;
+  created_at: number;
+}
+
+export type SuppressionReason = 'hard-bounce' | 'soft-bounce' | 'complaint' | 'unsubscribe' | 'manual';
+
+export interface SuppressionsTable {
+  id: string;
+  /** Lower-case. */
+  address: string;
+  /** '' for every message, else a list id: campaigns to that list skip the address. */
+  scope: string;
+  reason: SuppressionReason;
+  detail: string | null;
+  message_id: string | null;
+  created_at: number;
+  /** When the entry stops applying (soft bounces); null: until removed. */
+  expires_at: number | null;
+}
+
+export type EngagementKind = 'open' | 'click' | 'unsubscribe';
+
+export interface EngagementsTable {
+  id: string;
+  kind: EngagementKind;
+  message_id: string;
+  recipient_id: string | null;
+  campaign_id: string | null;
+  url: string | null;
+  /** 1 when a machine made it (privacy proxy, link scanner), not the person. */
+  machine: number;
+  /** Who, when a machine: `apple-mpp`, `gmail-proxy`, `scanner`, … */
+  agent: string | null;
+  user_agent: string | null;
+  ip: string | null;
+  created_at: number;
+}
+
+export interface MailboxesTable {
+  id: string;
+  name: string;
+  protocol: 'imap' | 'pop3';
+  host: string;
+  port: number;
+  security: ServerSecurity;
+  tls_verify: number;
+  tls_ca: string | null;
+  username: string;
+  /** Sealed (AES-256-GCM). */
+  password: string;
+  folder: string;
+  after_processing: 'delete' | 'move';
+  move_to: string;
+  interval_seconds: number;
+  active: number;
+  last_polled_at: number | null;
+  /** What the last poll did, or why it failed (the step and the server's answer). */
+  last_result: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   servers: ServersTable;
   settings: SettingsTable;
@@ -382,6 +494,11 @@ export interface Database {
   segments: SegmentsTable;
   domains: DomainsTable;
   dkim_keys: DkimKeysTable;
+  inbound_messages: InboundMessagesTable;
+  feedback: FeedbackTable;
+  suppressions: SuppressionsTable;
+  engagements: EngagementsTable;
+  mailboxes: MailboxesTable;
 }
 
 export type ServerRow = Selectable<ServersTable>;
@@ -402,3 +519,8 @@ export type CampaignRow = Selectable<CampaignsTable>;
 export type SegmentRow = Selectable<SegmentsTable>;
 export type DomainRow = Selectable<DomainsTable>;
 export type DkimKeyRow = Selectable<DkimKeysTable>;
+export type FeedbackRow = Selectable<FeedbackTable>;
+export type SuppressionRow = Selectable<SuppressionsTable>;
+export type EngagementRow = Selectable<EngagementsTable>;
+export type InboundMessageRow = Selectable<InboundMessagesTable>;
+export type MailboxRow = Selectable<MailboxesTable>;

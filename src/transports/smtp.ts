@@ -181,7 +181,7 @@ function sendOn(connection: SMTPConnection, envelope: Envelope, raw: Buffer): Pr
           recipients: envelope.to.map((address) => {
             const refusal = rejected.get(address);
             return refusal
-              ? { address, accepted: false, answer: answerOf(refusal) }
+              ? { address, accepted: false, answer: answerOf(refusal), stage: 'rcpt' as const }
               : { address, accepted: true, answer: final };
           }),
         });
@@ -210,7 +210,7 @@ function describeSendError(error: NodemailerError, envelope: Envelope): SendOutc
       sessionUsable: false,
       recipients: envelope.to.map((address) => {
         const own = perRecipient.get(address);
-        return { address, accepted: false, answer: own ? answerOf(own) : answer };
+        return own ? { address, accepted: false, answer: answerOf(own), stage: 'rcpt' as const } : { address, accepted: false, answer, stage: stage === 'mail' || stage === 'rcpt' ? stage : ('data' as const) };
       }),
     };
   }

@@ -15,6 +15,8 @@ export interface RecipientAnswer {
   accepted: boolean;
   /** The answer that decided this recipient: RCPT's when refused there, else the end of DATA. */
   answer: SmtpAnswer | null;
+  /** The command that answer replied to, when the recipient was refused (a refusal after DATA reads differently). */
+  stage?: 'mail' | 'rcpt' | 'data';
 }
 
 /** The step of a session: what Test Connection names when it fails, and where a send broke off. */

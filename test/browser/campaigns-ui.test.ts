@@ -41,7 +41,7 @@ describe.skipIf(!browserAvailable())('campaign pages in Chromium', () => {
     postroom = await startPostroom();
     browser = await launchBrowser();
     admin = await postroom.addUser('marketing@example.com', 'admin');
-    sink = await startSink({ dataDelayMs: 150, script: { rcpt: (to) => (refuseBad && to.startsWith('bad') ? { code: 550, text: '5.1.1 no such user' } : undefined) } });
+    sink = await startSink({ dataDelayMs: 150, script: { rcpt: (to) => (refuseBad && to.startsWith('bad') ? { code: 554, text: '5.7.1 refused by policy' } : undefined) } });
     const server = await postroom.api(admin.key, 'POST', '/servers', { name: 'Campaign relay', host: '127.0.0.1', port: sink.port, security: 'none', maxConcurrent: 1 });
     expect(server.status, JSON.stringify(server.json)).toBe(201);
 
@@ -265,7 +265,7 @@ describe.skipIf(!browserAvailable())('campaign pages in Chromium', () => {
     expect(await page.getByTestId('stat-failed').textContent()).toBe(String(VIP_BAD));
     await page.locator('.campaign-recipients').getByRole('button', { name: 'Failed' }).click();
     await expect.poll(() => page.locator('.campaign-recipients tbody tr').count()).toBe(VIP_BAD);
-    expect(await page.locator('.campaign-recipients tbody tr').first().textContent()).toContain('550 5.1.1 no such user');
+    expect(await page.locator('.campaign-recipients tbody tr').first().textContent()).toContain('554 5.7.1 refused by policy');
     await screenshot(page, 'campaign-finished');
 
     // The CSV report has one line per recipient.

@@ -124,7 +124,7 @@ describe.skipIf(!browserAvailable())('web UI in Chromium', () => {
 
   it('shows a failed message in red; "Send now" sends it; "Cancel" cancels a deferred one', async () => {
     let refusals = 0;
-    const flaky = await startSink({ script: { rcpt: (to) => (to.startsWith('retry-me') && refusals++ === 0 ? { code: 550, text: '5.1.1 mailbox unavailable' } : undefined) } });
+    const flaky = await startSink({ script: { rcpt: (to) => (to.startsWith('retry-me') && refusals++ === 0 ? { code: 554, text: '5.7.1 message refused by policy' } : undefined) } });
     const busy = await startSink({ script: { rcpt: () => ({ code: 450, text: '4.2.1 mailbox busy' }) } });
     sinks.push(flaky, busy);
     await addServer('Flaky', flaky, 'flaky.example.com');

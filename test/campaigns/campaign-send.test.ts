@@ -159,7 +159,7 @@ describe.each(testDatabaseKinds())('campaigns on %s', (kind: TestDatabaseKind) =
 
   it('retries the failed recipients only', async () => {
     let refusing = true;
-    const { e, sink } = await setup(50, { sink: { script: { rcpt: (to) => (refusing && /person[0-9]*[05]@/.test(to) ? { code: 550, text: '5.1.1 no such user' } : undefined) } } });
+    const { e, sink } = await setup(50, { sink: { script: { rcpt: (to) => (refusing && /person[0-9]*[05]@/.test(to) ? { code: 554, text: '5.7.1 Message rejected by policy' } : undefined) } } });
     const campaign = await createCampaign(e.app, campaignInput(), null);
     await startCampaign({ store: e.app.store, clock: e.app.clock, lifetimeMs: e.app.config.retry.lifetimeMs }, campaign.id, { expand: true });
     e.startWorker();

@@ -331,7 +331,7 @@ describe('send, queue and worker', () => {
   it('retries a failed message: queued again with a retried event, then delivered', async () => {
     const dir = freshDir();
     let reject = true;
-    const s = await withSink({ script: { rcpt: () => (reject ? { code: 550, text: '5.1.1 No such user here' } : undefined) } });
+    const s = await withSink({ script: { rcpt: () => (reject ? { code: 554, text: '5.7.1 Message refused by policy' } : undefined) } });
     await addSinkServer(dir, s);
     const id = await send(dir, '--from', 'alice@example.com', '--to', 'bob@example.org', '--subject', 'Try again', '--text', 'x');
 
@@ -339,8 +339,8 @@ describe('send, queue and worker', () => {
     expect(s.messages).toHaveLength(0);
     const failed = await show(dir, id);
     expect(failed.status).toBe('failed');
-    expect(failed.recipients).toEqual([expect.objectContaining({ address: 'bob@example.org', status: 'failed', attempts: 1, code: 550 })]);
-    expect(failed.recipients[0].response).toMatch(/^550 5\.1\.1 No such user here$/);
+    expect(failed.recipients).toEqual([expect.objectContaining({ address: 'bob@example.org', status: 'failed', attempts: 1, code: 554 })]);
+    expect(failed.recipients[0].response).toMatch(/^554 5\.7\.1 Message refused by policy$/);
     expect(failed.events.map((e: { type: string }) => e.type)).toEqual(['queued', 'failed']);
 
     expect(await ok(dir, ['queue', 'retry', id])).toBe(`${id}: 1 recipient(s) queued again\n`);
@@ -390,7 +390,7 @@ describe('serve', () => {
     const id = await send(dir, '--from', 'alice@example.com', '--to', 'bob@example.org', '--subject', 'Sandboxed', '--text', 'x');
     expect(await okJson(dir, ['server', 'list'])).toEqual([]);
 
-    const serve = startCli(dir, ['serve', '--http', '127.0.0.1:0']);
+    const serve = startCli(dir, ['serve', '--http', '127.0.0.1:0', '--inbound', '127.0.0.1:0']);
     children.push(serve);
     const early = serve.exited.then((r) => `serve exited early with ${r.code ?? r.signal}: ${serve.stderr()}`);
     const sent = await Promise.race([
@@ -417,7 +417,7 @@ describe('serve', () => {
     expect(serve.stdout()).toMatch(/stopped after recording \d+ outcome\(s\)\n$/);
 
     // A second start finds a server and does not add another Sandbox.
-    const second = startCli(dir, ['serve', '--http', '127.0.0.1:0']);
+    const second = startCli(dir, ['serve', '--http', '127.0.0.1:0', '--inbound', '127.0.0.1:0']);
     children.push(second);
     await waitFor(async () => (second.stdout().includes('Press Ctrl-C') ? true : undefined), 15_000, 'serve to start again');
     expect(second.stdout()).not.toContain('Created the "Sandbox" server');

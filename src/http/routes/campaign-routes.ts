@@ -24,7 +24,7 @@ import {
   startCampaign,
   writeCampaignReport,
 } from '../../campaigns/index.js';
-import type { CampaignRow } from '../../store/index.js';
+import { RECIPIENT_STATUSES, type CampaignRow } from '../../store/index.js';
 import { InputError } from '../../lib/input-error.js';
 import { requireUser } from '../auth.js';
 import { ApiError, notFound } from '../api-error.js';
@@ -128,7 +128,7 @@ export function campaignRoutes(app: FastifyInstance, ctx: HttpContext, closing: 
       schema: {
         summary: "The campaign's recipients with their state and last SMTP answer",
         params,
-        querystring: z.object({ status: z.enum(['queued', 'sending', 'sent', 'deferred', 'paused', 'failed', 'cancelled']).optional(), cursor: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+        querystring: z.object({ status: z.enum(RECIPIENT_STATUSES).optional(), cursor: z.string().max(100).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
       },
     },
     async (request) => {

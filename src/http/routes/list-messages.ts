@@ -1,3 +1,4 @@
+import { RECIPIENT_STATUSES } from '../../store/index.js';
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -15,7 +16,7 @@ export function listMessagesRoute(app: FastifyInstance, ctx: HttpContext): void 
       schema: {
         summary: 'Messages, newest first; a sender sees only their own',
         querystring: z.object({
-          status: z.enum(['queued', 'sending', 'sent', 'deferred', 'paused', 'failed', 'cancelled']).optional(),
+          status: z.enum(RECIPIENT_STATUSES).optional(),
           server: z.string().optional().describe('Server name or id'),
           recipient: z.string().optional(),
           tag: z.string().optional(),
