@@ -1,6 +1,7 @@
 /**
- * A campaign's report: each recipient's state with the last SMTP answer (as CSV, streamed), and
- * outcomes over time. Bounces, opens, clicks and unsubscribes join it in the feedback issue.
+ * A campaign's report: each recipient's state with the last SMTP answer, the bounce or complaint
+ * that came back and whether the person opened, clicked or unsubscribed (as CSV, streamed), and
+ * outcomes over time.
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
@@ -12,6 +13,7 @@ const PAGE = 5000;
 
 export interface RecipientLine {
   messageId: string;
+  recipientId: string;
   address: string;
   status: string;
   attempts: number;
@@ -26,7 +28,7 @@ export async function campaignRecipients(store: Store, campaignId: string, optio
   let query = store.db
     .selectFrom('messages')
     .innerJoin('recipients', 'recipients.message_id', 'messages.id')
-    .select(['messages.id', 'recipients.address', 'recipients.status', 'recipients.attempts', 'recipients.last_code', 'recipients.last_enhanced', 'recipients.last_response', 'recipients.updated_at'])
+    .select(['messages.id', 'recipients.id as recipient_id', 'recipients.address', 'recipients.status', 'recipients.attempts', 'recipients.last_code', 'recipients.last_enhanced', 'recipients.last_response', 'recipients.updated_at'])
     .where('messages.campaign_id', '=', campaignId)
     .orderBy('messages.id')
     .limit(options.limit ?? 100);
@@ -35,6 +37,7 @@ export async function campaignRecipients(store: Store, campaignId: string, optio
   const rows = await query.execute();
   return rows.map((r) => ({
     messageId: r.id,
+    recipientId: r.recipient_id,
     address: r.address,
     status: r.status,
     attempts: r.attempts,
@@ -49,17 +52,44 @@ export async function writeCampaignReport(store: Store, campaign: CampaignRow, o
   const write = async (text: string) => {
     if (!out.write(text)) await once(out, 'drain');
   };
-  await write(['email', 'status', 'attempts', 'code', 'enhanced_code', 'response', 'updated_at', 'message_id'].join(',') + '\r\n');
+  await write(['email', 'status', 'attempts', 'code', 'enhanced_code', 'response', 'bounce_reason', 'bounce', 'opened', 'clicked', 'unsubscribed', 'updated_at', 'message_id'].join(',') + '\r\n');
   let after: string | undefined;
   let count = 0;
   for (;;) {
     const page = await campaignRecipients(store, campaign.id, { after, limit: PAGE });
     if (page.length === 0) break;
-    await write(page.map((r) => [r.address, r.status, r.attempts, r.code, r.enhancedCode, r.response, r.updatedAt, r.messageId].map(csvCell).join(',') + '\r\n').join(''));
+    const feedback = await feedbackOf(store, page.map((r) => r.recipientId));
+    const lines = page.map((r) => {
+      const f = feedback.get(r.recipientId);
+      const bounce = f?.bounce ? (f.bounce.hard ? 'hard' : 'soft') : '';
+      return [r.address, r.status, r.attempts, r.code, r.enhancedCode, r.response, f?.bounce?.reason ?? '', bounce, f?.open ? 1 : 0, f?.click ? 1 : 0, f?.unsubscribe ? 1 : 0, r.updatedAt, r.messageId];
+    });
+    await write(lines.map((cells) => cells.map(csvCell).join(',') + '\r\n').join(''));
     count += page.length;
     after = page.at(-1)!.messageId;
   }
   return count;
+}
+
+interface RecipientFeedback {
+  bounce?: { reason: string; hard: boolean };
+  open?: boolean;
+  click?: boolean;
+  unsubscribe?: boolean;
+}
+
+/** The bounce each recipient got (the last) and what the person did (machines' opens and clicks left out). */
+async function feedbackOf(store: Store, recipientIds: string[]): Promise<Map<string, RecipientFeedback>> {
+  const out = new Map<string, RecipientFeedback>();
+  const of = (id: string): RecipientFeedback => out.get(id) ?? (out.set(id, {}), out.get(id)!);
+  for (let i = 0; i < recipientIds.length; i += 1000) {
+    const ids = recipientIds.slice(i, i + 1000);
+    const bounces = await store.db.selectFrom('feedback').select(['recipient_id', 'reason', 'hard']).where('recipient_id', 'in', ids).where('kind', '=', 'bounce').orderBy('id').execute();
+    for (const b of bounces) of(b.recipient_id!).bounce = { reason: b.reason, hard: b.hard === 1 };
+    const done = await store.db.selectFrom('engagements').select(['recipient_id', 'kind']).distinct().where('recipient_id', 'in', ids).where('machine', '=', 0).execute();
+    for (const e of done) of(e.recipient_id!)[e.kind] = true;
+  }
+  return out;
 }
 
 /** A bucket size that draws the campaign's span in at most 120 bars: minutes for a short one, hours for a long one. */

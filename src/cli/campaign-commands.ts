@@ -192,13 +192,20 @@ export function campaignCommands(): Command {
     .action(async (id: string, _flags: unknown, command: Command) =>
       withApp(command, async (app, out) => {
         await advanceCampaigns(app.store, app.clock);
-        const p = await campaignProgress(app.store, await findCampaign(app.store, id), app.clock.now());
-        out.print(p, () => progressLine(p));
+        const row = await findCampaign(app.store, id);
+        const p = await campaignProgress(app.store, row, app.clock.now());
+        const { readDeliverability } = await import('../feedback/deliverability.js');
+        const [d] = await readDeliverability(app.store, { by: 'campaign', campaignId: row.id });
+        const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+        const rates = d
+          ? `delivered ${pct(d.rates.deliveryRate)}, bounced ${pct(d.rates.bounceRate)} (hard ${pct(d.rates.hardBounceRate)}), complaints ${pct(d.rates.complaintRate)}, opened ${pct(d.rates.openRate)}, clicked ${pct(d.rates.clickRate)}, unsubscribed ${pct(d.rates.unsubscribeRate)}`
+          : null;
+        out.print({ ...p, pauseReason: row.pause_reason, deliverability: d ?? null }, () => [progressLine(p), rates, row.pause_reason].filter(Boolean).join('\n'));
       }),
     );
   campaign
     .command('report')
-    .description('each recipient with its state and last SMTP answer, as CSV')
+    .description('each recipient with its state, last SMTP answer, bounce, and whether they opened, clicked or unsubscribed, as CSV')
     .argument('<campaign>', 'id or name')
     .option('--output <file>', 'write to this file instead of standard output')
     .action(async (id: string, flags: { output?: string }, command: Command) =>

@@ -17,6 +17,8 @@ interface SendFlags {
   attach: string[];
   header: string[];
   server?: string;
+  trackOpens?: boolean;
+  trackClicks?: boolean;
 }
 
 export function sendCommand(): Command {
@@ -33,6 +35,8 @@ export function sendCommand(): Command {
     .option('--attach <file>', 'attach a file (repeat for more)', collect, [])
     .option('--header <"Name: value">', 'custom header (repeat for more)', collect, [])
     .option('--server <name>', 'send through this server instead of routing by From')
+    .option('--track-opens', 'measure opens of the HTML part (needs the tracking_base_url setting)')
+    .option('--track-clicks', 'send the HTML links through the click tracker')
     .action(async (flags: SendFlags, command: Command) =>
       withApp(command, async (app, out) => {
         const attachments = flags.attach.map((file) => ({ filename: path.basename(file), content: readFlagFile('--attach', file) }));
@@ -42,8 +46,9 @@ export function sendCommand(): Command {
           if (colon < 1) throw new InputError('--header', `"${line}" must look like "Name: value"`);
           headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
         }
+        const tracker = flags.trackOpens || flags.trackClicks ? (await import('../tracking/index.js')).createMessageTracker(app.store, app.secrets) : undefined;
         const id = await enqueueMessage(
-          { store: app.store, clock: app.clock, lifetimeMs: app.config.retry.lifetimeMs },
+          { store: app.store, clock: app.clock, lifetimeMs: app.config.retry.lifetimeMs, ...(tracker ? { tracker } : {}) },
           {
             from: flags.from,
             to: flags.to,
@@ -56,6 +61,7 @@ export function sendCommand(): Command {
             attachments,
             headers,
             server: flags.server,
+            track: { opens: !!flags.trackOpens, clicks: !!flags.trackClicks },
           },
         ).catch((error: unknown) => {
           throw error instanceof InputError ? error.renamed(flagOf(error.field)) : error;

@@ -8,6 +8,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { createKeyAuthenticator, findSession } from '../users/index.js';
 import fastifyCookie from '@fastify/cookie';
 import { createGroupEnqueuer } from '../spool/index.js';
+import { createMessageTracker } from '../tracking/index.js';
 import { createSqliteWriter } from '../store/index.js';
 import { handleError, ApiError } from './api-error.js';
 import { registerWebUi } from './web-ui.js';
@@ -91,7 +92,7 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
   const authenticators = { apiKey: createKeyAuthenticator(ctx.store, ctx.clock), session: (token: string) => findSession(ctx, token) };
   // On SQLite, accepted messages are committed by a writer thread, so waiting for the disk does not stop other requests.
   const writer = ctx.store.dialect === 'sqlite' && ctx.store.file ? createSqliteWriter(ctx.store.file) : undefined;
-  const enqueuer = createGroupEnqueuer({ store: ctx.store, clock: ctx.clock, lifetimeMs: ctx.config.retry.lifetimeMs }, { writer });
+  const enqueuer = createGroupEnqueuer({ store: ctx.store, clock: ctx.clock, lifetimeMs: ctx.config.retry.lifetimeMs, tracker: createMessageTracker(ctx.store, ctx.secrets) }, { writer });
   const closing = new AbortController();
   // Live streams end and requests whose client went away finish writing before the database closes.
   app.addHook('preClose', () => closing.abort());

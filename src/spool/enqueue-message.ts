@@ -13,7 +13,12 @@ export interface EnqueueContext {
   clock: Clock;
   /** How long a message may wait for delivery before it fails as expired. */
   lifetimeMs: number;
+  /** Adds the open pixel and click links to a message that asks for tracking (tracking/message-tracker.ts). */
+  tracker?: MessageTracker;
 }
+
+/** The HTML with tracking for message `id`, or as it was when no tracking base is set. */
+export type MessageTracker = (html: string, id: string, track: { opens: boolean; clicks: boolean }) => Promise<string>;
 
 export interface EnqueueOptions {
   /** The user sending (null: the command line or the system). */
@@ -76,10 +81,11 @@ export async function prepareMessages(ctx: EnqueueContext, inputs: unknown[], op
   const rows = await Promise.all(
     messages.map(async (message): Promise<PreparedMessage> => {
       const id = newId('msg', now);
+      const tracked = ctx.tracker && message.html !== undefined && (message.track.opens || message.track.clicks) ? { ...message, html: await ctx.tracker(message.html, id, message.track) } : message;
       return {
         id,
         message,
-        composed: await composeMessage(message, id, date),
+        composed: await composeMessage(tracked, id, date),
         userId: options.userId ?? null,
         createdAt: now,
         expiresAt: now + ctx.lifetimeMs,

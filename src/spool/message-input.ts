@@ -51,6 +51,8 @@ export const messageInputSchema = z
       .record(singleLine.min(1).max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]))
       .refine((m) => Object.keys(m).length <= 50, 'at most 50 keys')
       .default({}),
+    /** Opens and clicks of this message measured (HTML only; needs a tracking base). Off unless asked for: transactional mail is not tracked by default. */
+    track: z.object({ opens: z.boolean().default(false), clicks: z.boolean().default(false) }).default({ opens: false, clicks: false }),
   })
   .superRefine((m, ctx) => {
     if (m.to.length + m.cc.length + m.bcc.length === 0) {

@@ -1,3 +1,4 @@
+export { createMessageTracker } from './message-tracker.js';
 export { trackingTokens, readUnsubscribeLocalPart, unsubscribeAddress, type TrackingTokens } from './tracking-token.js';
 export { trackHtml, listUnsubscribeHeaders, decodeAttribute, type TrackOptions } from './track-html.js';
 export { loadAgentRules, parseAgentRules, judgeHit, DEFAULT_TIMING, type AgentRule, type Hit, type HitKind, type Verdict, type TimingLimits } from './machine-agents.js';

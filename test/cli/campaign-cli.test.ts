@@ -39,7 +39,7 @@ describe('campaigns on the command line', () => {
     const status = await okJson<{ status: string; recipients: { sent: number } }>(dir, ['--json', 'campaign', 'status', 'Now']);
     expect(status).toMatchObject({ status: 'finished', recipients: { sent: 2 } });
     const report = (await ok(dir, ['campaign', 'report', 'Now'])).trim().split('\r\n');
-    expect(report[0]).toBe('email,status,attempts,code,enhanced_code,response,updated_at,message_id');
+    expect(report[0]).toBe('email,status,attempts,code,enhanced_code,response,bounce_reason,bounce,opened,clicked,unsubscribed,updated_at,message_id');
     expect(report.slice(1).map((line) => line.split(',').slice(0, 2).join(',')).sort()).toEqual(['ana@example.com,sent', 'bo@example.com,sent']);
 
     await ok(dir, ['campaign', 'create', '--name', 'Morning', '--from', 'news@example.com', '--list', 'News', '--template', 'Hello']);

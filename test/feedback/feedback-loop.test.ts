@@ -5,14 +5,14 @@
  * the addresses are suppressed, and the next campaign and a transactional message skip them.
  * A synchronous 550 "no such user" suppresses too. The listener refuses to relay.
  */
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { createConnection } from 'node:net';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testDatabaseKinds, type TestDatabaseKind } from '../helpers/databases.js';
 import { createEngine, smtpServer, type Engine } from '../helpers/engine.js';
 import { startSink, type Sink, type SinkMessage } from '../helpers/smtp-sink.js';
-import { advanceCampaigns, createCampaign, createList, findCampaign, importContacts, startCampaign } from '../../src/campaigns/index.js';
+import { advanceCampaigns, createCampaign, createList, findCampaign, importContacts, startCampaign, writeCampaignReport } from '../../src/campaigns/index.js';
 import { setSetting } from '../../src/servers/index.js';
 import { startInboundServer, type InboundServer } from '../../src/feedback/inbound-server.js';
 import { loadBounceRules } from '../../src/feedback/bounce-rules.js';
@@ -229,6 +229,16 @@ describe.each(testDatabaseKinds())('feedback loop on %s', (kind: TestDatabaseKin
       { kind: 'bounce', rcpt_to: JSON.stringify([gone.from]) },
       { kind: 'complaint', rcpt_to: JSON.stringify([`fbl@${BOUNCE_DOMAIN}`]) },
     ]);
+
+    // The campaign's report says what came back for whom.
+    const chunks: string[] = [];
+    const out = new Writable({ write: (chunk: Buffer, _encoding, done) => (chunks.push(chunk.toString()), done()) });
+    await writeCampaignReport(e.app.store, await findCampaign(e.app.store, first), out);
+    const report = chunks.join('').trim().split('\r\n').map((line) => line.split(','));
+    const columns = report[0]!;
+    const row = (address: string) => Object.fromEntries(columns.map((c, i) => [c, report.find((r) => r[0] === address)![i]]));
+    expect(row('gone@example.org')).toMatchObject({ status: 'bounced', bounce_reason: 'userunknown', bounce: 'hard', opened: '0' });
+    expect(row('angry@example.org')).toMatchObject({ status: 'complained', bounce_reason: '', bounce: '' });
 
     // The next campaign goes to Ana only; a transactional message to the bounced address is not sent.
     sink.messages.length = 0;

@@ -122,7 +122,7 @@ describe.each(testDatabaseKinds())('campaigns API on %s', (kind: TestDatabaseKin
     expect(history.json.messages).toEqual([expect.objectContaining({ campaign: 'Launch', status: 'sent' })]);
     expect((await a.request<{ messages: unknown[] }>('GET', `/api/v1/contacts/${recipients.json.recipients[0]!.address}`, { key: a.senderB.key })).json.messages).toEqual([]);
     const reportCsv = await a.request('GET', `/api/v1/campaigns/${id}/report.csv`, { key: a.senderA.key });
-    expect(reportCsv.text.split('\r\n')[0]).toBe('email,status,attempts,code,enhanced_code,response,updated_at,message_id');
+    expect(reportCsv.text.split('\r\n')[0]).toBe('email,status,attempts,code,enhanced_code,response,bounce_reason,bounce,opened,clicked,unsubscribed,updated_at,message_id');
     expect(reportCsv.text.trim().split('\r\n')).toHaveLength(301);
 
     const stream = await fetch(`${a.origin}/api/v1/campaigns/${id}/stream`, { headers: { authorization: `Bearer ${a.senderA.key}` } });

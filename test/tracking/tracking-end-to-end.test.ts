@@ -128,6 +128,39 @@ describe.each(testDatabaseKinds())('tracking and unsubscribing on %s', (kind: Te
     ]);
   });
 
+  it('tracks an API message that asks for it, and only that one', async () => {
+    const clock = manualClock(Date.now());
+    const a = (api = await startApi(kind, { engine: { clock } }));
+    const s = (sink = await startSink());
+    const { store } = a.engine.app;
+    await a.engine.addServer(smtpServer(s.port, { name: 'relay' }));
+    await setSetting(store, 'tracking_base_url', a.origin);
+    const html = '<p>Your order shipped: <a href="https://shop.example.com/track?o=17&amp;x=1">track it</a></p>';
+    const tracked = await a.request<{ id: string }>('POST', '/api/v1/messages', { key: a.senderA.key, body: { from: 'shop@example.com', to: ['ann@example.org'], subject: 'Shipped', html, track: { opens: true, clicks: true } } });
+    const plain = await a.request<{ id: string }>('POST', '/api/v1/messages', { key: a.senderA.key, body: { from: 'shop@example.com', to: ['bob@example.org'], subject: 'Shipped', html } });
+    expect([tracked.status, plain.status]).toEqual([202, 202]);
+    a.engine.startWorker();
+    await s.waitForMessages(2);
+    const htmlOf = async (to: string) => (await PostalMime.parse(s.messages.find((m) => m.to[0] === to)!.raw)).html!;
+    const annHtml = await htmlOf('ann@example.org');
+    const bobHtml = await htmlOf('bob@example.org');
+    expect(bobHtml).toContain(html);
+    expect(bobHtml).not.toContain('/t/');
+    const link = new RegExp(`href="(${a.origin.replace(/[.]/g, '\\.')}/t/c/[^"]+)"`).exec(annHtml)![1]!;
+    const pixel = /<img src="([^"]+\/t\/o\/[^"]+)"/.exec(annHtml)![1]!;
+    clock.advance(HOUR); // read later: a click seconds after delivery is a scanner's
+    expect((await get(pixel)).status).toBe(200);
+    const clicked = await get(link);
+    expect(clicked.headers.get('location')).toBe('https://shop.example.com/track?o=17&x=1');
+    const events = await store.db.selectFrom('events').select(['type', 'recipient']).where('message_id', '=', tracked.json.id).where('type', 'in', ['opened', 'clicked']).orderBy('id').execute();
+    expect(events).toEqual([
+      { type: 'opened', recipient: 'ann@example.org' },
+      { type: 'clicked', recipient: 'ann@example.org' },
+    ]);
+    const bad = await a.request<{ error: { field: string } }>('POST', '/api/v1/messages', { key: a.senderA.key, body: { from: 'shop@example.com', to: ['c@example.org'], subject: 'x', html, track: { opens: 'yes' } } });
+    expect(bad.json.error.field).toBe('track.opens');
+  });
+
   it('unsubscribes only on POST: one-click from everything, idempotent; the page lets one leave lists', async () => {
     const { a, store, ann, bob, news, offers } = await sendCampaign();
     expect(ann.listUnsubscribe).toMatch(new RegExp(`^<mailto:unsubscribe\\+msg_[a-z0-9_]+\\.[0-9a-f]{20}@bounce\\.example\\.com>, <${a.origin.replace(/[.]/g, '\\.')}/u/msg_[a-z0-9_]+\\.[0-9a-f]{20}>$`));

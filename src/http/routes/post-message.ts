@@ -32,6 +32,7 @@ export const messageBody = z.object({
   server: z.string().optional().describe('Send through this server (name or id) instead of routing by From'),
   tags: z.array(z.string()).optional(),
   metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  track: z.object({ opens: z.boolean().optional(), clicks: z.boolean().optional() }).optional().describe('Measure opens and clicks of the HTML part (off by default; needs the tracking_base_url setting)'),
 });
 
 export function postMessageRoute(app: FastifyInstance, enqueuer: GroupEnqueuer): void {
