@@ -88,10 +88,28 @@ export async function removeMailbox(store: Store, nameOrId: string): Promise<Mai
   return row;
 }
 
-/** The record without its password, for people and programs. */
+/** The record without its password, for people and programs (camelCase and ISO times, as the rest of the API). */
 export function publicMailbox(row: MailboxRow) {
-  const { password: _sealed, tls_ca, tls_verify, active, ...rest } = row;
-  return { ...rest, tls_verify: tls_verify === 1, active: active === 1, tls_ca: tls_ca ? '(set)' : null };
+  const iso = (ms: number | null): string | null => (ms === null ? null : new Date(Number(ms)).toISOString());
+  return {
+    id: row.id,
+    name: row.name,
+    protocol: row.protocol,
+    host: row.host,
+    port: row.port,
+    security: row.security,
+    tlsVerify: row.tls_verify === 1,
+    tlsCa: row.tls_ca ? '(set)' : null,
+    username: row.username,
+    folder: row.folder,
+    afterProcessing: row.after_processing,
+    moveTo: row.move_to,
+    intervalSeconds: row.interval_seconds,
+    active: row.active === 1,
+    lastPolledAt: iso(row.last_polled_at),
+    lastResult: row.last_result,
+    createdAt: iso(row.created_at),
+  };
 }
 
 export function mailboxConfig(row: MailboxRow, secrets: SecretBox): MailboxConfig {

@@ -118,6 +118,7 @@ describe.skipIf(!browserAvailable())('every page at both widths', () => {
         await visit(page, '/servers/new', 'server-new');
         await visit(page, `/servers/${serverId}`, 'server-edit');
         await visit(page, '/settings', 'settings');
+    await visit(page, '/suppressions', 'suppressions');
         await visit(page, '/users', 'users');
         await visit(page, '/contacts', 'contacts');
         await visit(page, '/contacts?import=1', 'contacts-import');

@@ -87,7 +87,7 @@ describe('the feedback loop on the command line', () => {
     const move = await cli(dir, ['mailbox', 'add', 'bounces', '--protocol', 'pop3', '--host', 'mail.example.com', '--user', 'b', '--password-env', 'BOUNCE_PASSWORD', '--after', 'move'], { env });
     expect(move.stderr).toBe('error: --after: POP3 can only delete processed messages\n');
     const added = await okJson<Record<string, unknown>>(dir, ['--json', 'mailbox', 'add', 'bounces', '--protocol', 'imap', '--host', '127.0.0.1', '--port', '9', '--security', 'none', '--user', 'b', '--password-env', 'BOUNCE_PASSWORD'], { env });
-    expect(added).toMatchObject({ name: 'bounces', protocol: 'imap', port: 9, after_processing: 'move', move_to: 'Processed', interval_seconds: 60 });
+    expect(added).toMatchObject({ name: 'bounces', protocol: 'imap', port: 9, afterProcessing: 'move', moveTo: 'Processed', intervalSeconds: 60 });
     expect(JSON.stringify(added)).not.toContain('s3cret');
     const polled = await cli(dir, ['mailbox', 'poll', 'bounces']);
     expect(polled.code).toBe(1);

@@ -30,12 +30,21 @@ export function onSessionEnded(listener: () => void): () => void {
 }
 
 export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  return send<T>(method, path, body === undefined ? null : JSON.stringify(body), body === undefined ? null : 'application/json');
+}
+
+/** POSTs a file (or text) as the request body with its own content type, e.g. a CSV as text/csv. */
+export function postBody<T>(path: string, body: Blob | string, contentType: string): Promise<T> {
+  return send<T>('POST', path, body, contentType);
+}
+
+async function send<T>(method: string, path: string, body: BodyInit | null, contentType: string | null): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (contentType) headers['content-type'] = contentType;
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   let response: Response;
   try {
-    response = await fetch(`/api/v1${path}`, { method, headers, credentials: 'same-origin', body: body === undefined ? null : JSON.stringify(body) });
+    response = await fetch(`/api/v1${path}`, { method, headers, credentials: 'same-origin', body });
   } catch {
     throw new ApiError(0, 'network', 'Postroom cannot be reached; check that it is running', null);
   }

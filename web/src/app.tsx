@@ -28,6 +28,7 @@ import { CampaignWizardPage } from './pages/campaign-wizard-page';
 import { CampaignPage } from './pages/campaign-page';
 import { DomainsPage } from './pages/domains-page';
 import { DomainPage } from './pages/domain-page';
+import { SuppressionsPage } from './pages/suppressions-page';
 
 type Route = [pattern: string, render: (params: Record<string, string>) => ReactNode, adminOnly?: boolean];
 
@@ -48,6 +49,7 @@ const ROUTES: Route[] = [
   ['/domains/:id', (p) => <DomainPage key={p.id} id={p.id!} />],
   ['/sandbox', () => <SandboxPage />],
   ['/sandbox/:id', (p) => <SandboxMessagePage key={p.id} id={p.id!} />],
+  ['/suppressions', () => <SuppressionsPage />, true],
   ['/servers', () => <ServersPage />, true],
   ['/servers/new', () => <ServerFormPage key="new" id={null} />, true],
   ['/servers/:id', (p) => <ServerFormPage key={p.id} id={p.id!} />, true],

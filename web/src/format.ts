@@ -36,3 +36,14 @@ export function formatAnswer(code: number | null, enhanced: string | null, text:
   if (text && code !== null && text.startsWith(String(code))) return text;
   return [code, enhanced, text].filter((part) => part !== null && part !== '').join(' ');
 }
+
+/**
+ * A rate (a fraction) as a percentage: two decimals below 1 % (a 0.3 % complaint rate matters),
+ * one above. `null` (nothing to divide by) reads as a dash.
+ */
+export function formatPercent(rate: number | null): string {
+  if (rate === null) return '—';
+  if (rate === 0) return '0%';
+  const percent = rate * 100;
+  return `${percent.toFixed(percent < 1 ? 2 : 1).replace(/\.0+$/, '')}%`;
+}

@@ -18,6 +18,7 @@ const NAV: NavItem[] = [
   { to: '/templates', label: 'Templates' },
   { to: '/domains', label: 'Domains' },
   { to: '/sandbox', label: 'Sandbox inbox' },
+  { to: '/suppressions', label: 'Suppressions', adminOnly: true },
   { to: '/servers', label: 'Servers', adminOnly: true },
   { to: '/settings', label: 'Settings', adminOnly: true },
   { to: '/users', label: 'Users & API keys', adminOnly: true },

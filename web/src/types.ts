@@ -12,8 +12,16 @@ export interface SessionInfo {
   csrfToken: string | null;
 }
 
-export type MessageStatus = 'queued' | 'sending' | 'sent' | 'deferred' | 'failed' | 'cancelled';
-export const MESSAGE_STATUSES: MessageStatus[] = ['queued', 'sending', 'sent', 'deferred', 'failed', 'cancelled'];
+/**
+ * A message's status is its recipients' (the one most in play): `bounced` and `complained` follow
+ * `sent` when a bounce or complaint comes back; `suppressed`: not sent, the address is on the
+ * suppression list; `paused`: waiting in a paused campaign.
+ */
+export type MessageStatus = 'queued' | 'sending' | 'sent' | 'deferred' | 'paused' | 'failed' | 'bounced' | 'complained' | 'suppressed' | 'cancelled';
+/** The status tabs of the Emails page, in the order of a message's life. */
+export const MESSAGE_STATUSES: MessageStatus[] = ['queued', 'sending', 'sent', 'deferred', 'failed', 'bounced', 'complained', 'suppressed', 'cancelled'];
+/** Statuses shown in red: the mail did not get through, or came back. */
+export const BAD_STATUSES: ReadonlySet<string> = new Set(['failed', 'bounced', 'complained', 'expired']);
 
 export interface MessageSummary {
   id: string;
@@ -281,8 +289,15 @@ export interface CampaignView {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /**
+   * Why Postroom paused it ("Paused by the guardrail: …"); null when sending or paused by a
+   * person. Optional: not every API version says it (see campaign-page.tsx).
+   */
+  pauseReason?: string | null;
+  trackOpens?: boolean;
+  trackClicks?: boolean;
 }
-export type CampaignRecipientStatus = 'queued' | 'sending' | 'sent' | 'deferred' | 'paused' | 'failed' | 'cancelled';
+export type CampaignRecipientStatus = 'queued' | 'sending' | 'sent' | 'deferred' | 'paused' | 'failed' | 'bounced' | 'complained' | 'suppressed' | 'cancelled';
 export interface CampaignProgress {
   id: string;
   name: string;
@@ -369,3 +384,82 @@ export interface PresendReport {
   verdict: 'good' | 'fair' | 'poor';
   checks: PresendCheckView[];
 }
+
+/** GET /deliverability: each recipient counted once per group; rates are fractions (0.05 is 5 %). */
+export type DeliverabilityGroup = 'campaign' | 'server' | 'domain' | 'day';
+export interface DeliverabilityCounts {
+  attempted: number;
+  delivered: number;
+  bounced: number;
+  hardBounced: number;
+  softBounced: number;
+  complained: number;
+  opened: number;
+  clicked: number;
+  unsubscribed: number;
+  machineOpened: number;
+  machineClicked: number;
+}
+export interface DeliverabilityRates {
+  deliveryRate: number;
+  bounceRate: number;
+  hardBounceRate: number;
+  softBounceRate: number;
+  complaintRate: number;
+  openRate: number;
+  clickRate: number;
+  clickToOpenRate: number;
+  unsubscribeRate: number;
+}
+export interface DeliverabilityRow extends DeliverabilityCounts {
+  key: string | null;
+  rates: DeliverabilityRates;
+}
+export interface Deliverability {
+  by: DeliverabilityGroup;
+  rows: DeliverabilityRow[];
+}
+
+export type SuppressionReason = 'hard-bounce' | 'soft-bounce' | 'complaint' | 'unsubscribe' | 'manual';
+export const SUPPRESSION_REASONS: SuppressionReason[] = ['hard-bounce', 'soft-bounce', 'complaint', 'unsubscribe', 'manual'];
+export interface SuppressionView {
+  address: string;
+  scope: 'global' | 'list';
+  listId: string | null;
+  reason: SuppressionReason;
+  detail: string | null;
+  messageId: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+}
+export interface SuppressionPage {
+  suppressions: SuppressionView[];
+  next: string | null;
+}
+export interface SuppressionImport {
+  rows: number;
+  added: number;
+  errors: Array<{ line: number; reason: string }>;
+}
+
+/** GET /mailboxes: a mailbox polled for bounces and complaints, as the API shows it (no password; times in epoch ms). */
+export interface MailboxView {
+  id: string;
+  name: string;
+  protocol: 'imap' | 'pop3';
+  host: string;
+  port: number;
+  security: Security;
+  tlsVerify: boolean;
+  tlsCa: string | null;
+  username: string;
+  folder: string;
+  afterProcessing: 'delete' | 'move';
+  moveTo: string;
+  intervalSeconds: number;
+  active: boolean;
+  lastPolledAt: string | null;
+  lastResult: string | null;
+  createdAt: string | null;
+}
+export type MailboxPollResult = { ok: true; processed: number; failed: number; errors: string[] } | { ok: false; step: string; error: string };

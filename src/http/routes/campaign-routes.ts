@@ -49,6 +49,10 @@ export function campaignView(c: CampaignRow) {
     createdAt: new Date(Number(c.created_at)).toISOString(),
     startedAt: c.started_at === null ? null : new Date(Number(c.started_at)).toISOString(),
     finishedAt: c.finished_at === null ? null : new Date(Number(c.finished_at)).toISOString(),
+    trackOpens: c.track_opens === 1,
+    trackClicks: c.track_clicks === 1,
+    /** Why Postroom paused it (the guardrail); null when it is not paused or a user paused it. */
+    pauseReason: c.pause_reason,
   };
 }
 

@@ -3,7 +3,7 @@
  * plain SVG at the width it is shown at so its labels stay readable on a phone. Screen readers
  * get a summary (role="img" + aria-label) and the numbers as a table.
  */
-import { useEffect, useRef, useState, type RefObject } from 'react';
+import { useWidth } from './use-width';
 import { formatNumber } from '../format';
 import type { OutcomeCounts, Stats } from '../types';
 
@@ -28,22 +28,6 @@ function scale(n: number): { top: number; ticks: number[] } {
   const step = ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
   const top = Math.max(step, Math.ceil(n / step) * step);
   return { top, ticks: Array.from({ length: Math.round(top / step) + 1 }, (_, i) => i * step) };
-}
-
-/** Tracks an element's width as the page is resized. */
-function useWidth(fallback: number): [RefObject<HTMLDivElement | null>, number] {
-  const ref = useRef<HTMLDivElement | null>(null);
-  const [width, setWidth] = useState(fallback);
-  useEffect(() => {
-    const element = ref.current;
-    if (!element) return;
-    const measure = () => setWidth(Math.max(240, Math.floor(element.getBoundingClientRect().width)));
-    measure();
-    const observer = new ResizeObserver(measure);
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, []);
-  return [ref, width];
 }
 
 /**

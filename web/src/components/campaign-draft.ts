@@ -27,6 +27,9 @@ export interface Draft {
   windowStart: string;
   windowEnd: string;
   spreadHours: string;
+  /** An open pixel in each message, and links through the click tracker (both on by default). */
+  trackOpens: boolean;
+  trackClicks: boolean;
 }
 
 /** The API's name for a draft's field, where the two differ. */
@@ -71,6 +74,8 @@ export function bodyOf(d: Draft) {
     ...(d.segment ? { segment: d.segment } : {}),
     ...(d.server ? { server: d.server } : {}),
     schedule: scheduleOf(d),
+    trackOpens: d.trackOpens,
+    trackClicks: d.trackClicks,
   };
 }
 

@@ -1,7 +1,7 @@
 /** Where each recipient of a message stands: its state, attempts, next attempt and last SMTP answer. */
 import { formatAgo, formatAnswer, formatDateTime } from '../format';
 import { StatusBadge } from './ui';
-import type { RecipientView } from '../types';
+import { BAD_STATUSES, type RecipientView } from '../types';
 
 const answerOf = (r: RecipientView): string => formatAnswer(r.code, r.enhancedCode, r.response);
 
@@ -26,7 +26,7 @@ export function MessageRecipients({ recipients }: { recipients: RecipientView[] 
           </thead>
           <tbody>
             {recipients.map((r) => (
-              <tr key={`${r.kind}:${r.address}`} className={r.status === 'failed' ? 'row-failed' : undefined}>
+              <tr key={`${r.kind}:${r.address}`} className={BAD_STATUSES.has(r.status) ? 'row-failed' : undefined}>
                 <td className="cell-recipient">
                   {r.address}
                 </td>

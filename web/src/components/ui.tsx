@@ -99,9 +99,9 @@ function FieldNote({ id, hint, error }: { id: string; hint?: ReactNode; error?: 
   return null;
 }
 
-/** A message or recipient state as a coloured badge; the word is always shown, never colour alone. */
+/** A message or recipient state as a coloured badge; the word is always shown, never colour alone ("campaign_paused" reads "campaign paused"). */
 export function StatusBadge({ status }: { status: string }) {
-  return <span className={`badge status-${status}`}>{status}</span>;
+  return <span className={`badge status-${status}`}>{status.replace(/_/g, ' ')}</span>;
 }
 
 export function Loading({ what = 'Loading' }: { what?: string }) {

@@ -1,8 +1,9 @@
 /**
  * One campaign as it sends: live progress (queued, sent, deferred, failed, remaining, rate, ETA)
- * over the campaign's event stream, its outcomes over time, its recipients with their last SMTP
- * answer and the CSV report; pause, resume, cancel, and "Manage delivery → retry failed
- * recipients only".
+ * over the campaign's event stream, its deliverability (bounces, complaints, opens, clicks), its
+ * outcomes over time, its recipients with their last SMTP answer and the CSV report; pause,
+ * resume, cancel, and "Manage delivery → retry failed recipients only". A campaign the guardrail
+ * paused says why beside its Resume button.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, errorText, query } from '../api';
@@ -14,10 +15,14 @@ import { ActivityChart } from '../components/activity-chart';
 import { Card, Empty, ErrorNote, Loading, Page, StatusBadge } from '../components/ui';
 import { NotFoundPage } from './not-found-page';
 import { PresendPanel } from '../components/presend-panel';
-import type { CampaignDetail, CampaignProgress, CampaignRecipient, CampaignRecipientStatus, CampaignStatus } from '../types';
+import { CampaignDeliverability } from '../components/campaign-deliverability';
+import { BAD_STATUSES, type CampaignDetail, type CampaignProgress, type CampaignRecipient, type CampaignRecipientStatus, type CampaignStatus, type EventView } from '../types';
 
 const TIMELINE_EVERY_MS = 5000;
 const ENDED: CampaignStatus[] = ['finished', 'cancelled'];
+/** Recipients whose delivery is over, one way or another. */
+const FINAL: CampaignRecipientStatus[] = ['sent', 'failed', 'bounced', 'complained', 'suppressed', 'cancelled'];
+const GUARDRAIL = /^(Paused by the guardrail:)\s*(.*)$/s;
 
 /** The campaign's progress as the stream reports it (once a second), from the first load until it ends. */
 function useLiveProgress(id: string, status: CampaignStatus | undefined): CampaignProgress | null {
@@ -36,6 +41,31 @@ function useLiveProgress(id: string, status: CampaignStatus | undefined): Campai
   return progress;
 }
 
+/**
+ * Why the campaign is paused, when Postroom (the guardrail) paused it; null when a person did.
+ * The campaign's `pauseReason` when the API gives it; from an API without it, the detail of the
+ * campaign's latest `campaign_paused` event, which the guardrail writes with the same reason
+ * ("Winter: paused by the guardrail: …"). Read again whenever the campaign is, as the event is
+ * written just after the pause.
+ */
+function usePauseReason(c: CampaignDetail | null, status: CampaignStatus | undefined): string | null {
+  const known = c !== null && 'pauseReason' in c;
+  const events = useApiGet<{ events: EventView[] }>(c && status === 'paused' && !known ? `/events${query({ type: 'campaign_paused', limit: 100 })}` : null);
+  const { reload } = events;
+  const read = useRef<CampaignDetail | null>(null);
+  useEffect(() => {
+    // The first load of the page fetches by itself; later loads of the campaign fetch again.
+    if (read.current !== null && c !== read.current) reload();
+    read.current = c;
+  }, [c, reload]);
+  if (!c || status !== 'paused') return null;
+  if (known) return c.pauseReason ?? null;
+  const detail = events.data?.events.find((e) => e.messageId === c.id)?.detail;
+  if (!detail) return null;
+  const reason = detail.startsWith(`${c.name}: `) ? detail.slice(c.name.length + 2) : detail;
+  return reason.charAt(0).toUpperCase() + reason.slice(1);
+}
+
 export function CampaignPage({ id }: { id: string }) {
   const toast = useToast();
   const detail = useApiGet<CampaignDetail>(`/campaigns/${encodeURIComponent(id)}`);
@@ -48,6 +78,7 @@ export function CampaignPage({ id }: { id: string }) {
   const progress = streamed && detail.data && streamed.id === detail.data.id ? streamed : (detail.data?.progress ?? null);
   const status = progress?.status ?? detail.data?.status;
   const shownStatus = detail.data?.status;
+  const pauseReason = usePauseReason(detail.data, status);
   useEffect(() => {
     if (status && shownStatus && status !== shownStatus) {
       reload();
@@ -83,7 +114,7 @@ export function CampaignPage({ id }: { id: string }) {
   if (!detail.data || !progress || !status) return <Loading what="Loading campaign" />;
   const c = detail.data;
   const r = progress.recipients;
-  const done = r.sent + r.failed + r.cancelled;
+  const done = FINAL.reduce((sum, state) => sum + r[state], 0);
   const percent = progress.total ? Math.min(100, Math.round((done / progress.total) * 100)) : 0;
   const totals = c.timeline.buckets.reduce((t, b) => ({ sent: t.sent + b.sent, deferred: t.deferred + b.deferred, failed: t.failed + b.failed }), { sent: 0, deferred: 0, failed: 0 });
 
@@ -95,8 +126,9 @@ export function CampaignPage({ id }: { id: string }) {
           <Link to="/campaigns">Campaigns</Link> · <StatusBadge status={status} /> · {c.subject} · from {c.from}
         </>
       }
-      actions={<CampaignActions status={status} failed={r.failed} busy={busy} act={act} />}
+      actions={<CampaignActions status={status} failed={r.failed} busy={busy} act={act} resumeShownApart={pauseReason !== null} />}
     >
+      {pauseReason ? <PauseReason reason={pauseReason} busy={busy} onResume={() => void act('resume', 'Campaign resumed')} /> : null}
       <Card className="campaign-progress">
         <div className="progress-head">
           <p className="progress-summary" data-testid="campaign-summary">
@@ -106,7 +138,7 @@ export function CampaignPage({ id }: { id: string }) {
         </div>
         <div className="progress progress-large" role="progressbar" aria-label="Campaign progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
           <div className="progress-bar progress-sent" style={{ width: `${progress.total ? (r.sent / progress.total) * 100 : 0}%` }} />
-          <div className="progress-bar progress-bad" style={{ width: `${progress.total ? ((r.failed + r.cancelled) / progress.total) * 100 : 0}%` }} />
+          <div className="progress-bar progress-bad" style={{ width: `${progress.total ? ((done - r.sent) / progress.total) * 100 : 0}%` }} />
         </div>
         <div className="campaign-stats">
           <Stat label="Recipients" value={progress.total} testId="stat-total" />
@@ -124,6 +156,7 @@ export function CampaignPage({ id }: { id: string }) {
           </div>
         </div>
       </Card>
+      {status !== 'draft' ? <CampaignDeliverability id={c.id} live={status === 'sending'} version={recipientsVersion} trackOpens={c.trackOpens} trackClicks={c.trackClicks} /> : null}
       <Card title="Over time">
         <ActivityChart buckets={c.timeline.buckets} totals={totals} bucketMs={c.timeline.bucketMs} period="since the campaign started" />
       </Card>
@@ -144,8 +177,11 @@ function summaryLine(status: CampaignStatus, p: CampaignProgress): string {
       return p.expanded ? `Sending to ${total} recipients: ${formatNumber(p.remaining)} to go.` : `Preparing recipients (${total} so far) and sending.`;
     case 'paused':
       return `Paused with ${formatNumber(p.remaining)} of ${total} recipients waiting. Resume to go on.`;
-    case 'finished':
-      return `Finished: ${formatNumber(p.recipients.sent)} of ${total} sent${p.recipients.failed ? `, ${formatNumber(p.recipients.failed)} failed` : ''}.`;
+    case 'finished': {
+      const r = p.recipients;
+      const others = (['failed', 'bounced', 'complained', 'suppressed'] as const).filter((s) => r[s] > 0).map((s) => `, ${formatNumber(r[s])} ${s}`);
+      return `Finished: ${formatNumber(r.sent)} of ${total} sent${others.join('')}.`;
+    }
     case 'cancelled':
       return `Cancelled: ${formatNumber(p.recipients.sent)} of ${total} had been sent.`;
   }
@@ -170,9 +206,34 @@ function Stat({ label, value, tone, testId }: { label: string; value: number; to
   );
 }
 
+/** "Paused by the guardrail: bounce rate 10.0% is above 5.0% (120 answered)", with the Resume button beside it. */
+function PauseReason({ reason, busy, onResume }: { reason: string; busy: boolean; onResume: () => void }) {
+  const parts = GUARDRAIL.exec(reason);
+  return (
+    <div className="note note-warn pause-reason" data-testid="pause-reason">
+      <div className="pause-reason-text">
+        <p className="pause-reason-why">
+          {parts ? (
+            <>
+              <strong>{parts[1]}</strong> {parts[2]}
+            </>
+          ) : (
+            <strong>{reason}</strong>
+          )}
+        </p>
+        {parts ? <p className="small">Look at the bounces and complaints below before going on: once resumed, the guardrail leaves this campaign alone.</p> : null}
+      </div>
+      <button type="button" className="btn btn-primary" disabled={busy} onClick={onResume}>
+        Resume
+      </button>
+    </div>
+  );
+}
+
 type Act = (action: 'send' | 'pause' | 'resume' | 'cancel' | 'retry-failed', done: string) => Promise<void>;
 
-function CampaignActions({ status, failed, busy, act }: { status: CampaignStatus; failed: number; busy: boolean; act: Act }) {
+/** `resumeShownApart`: the Resume button is beside the pause reason instead. */
+function CampaignActions({ status, failed, busy, act, resumeShownApart }: { status: CampaignStatus; failed: number; busy: boolean; act: Act; resumeShownApart: boolean }) {
   const menu = useRef<HTMLDetailsElement>(null);
   const cancel = () => {
     if (window.confirm('Cancel this campaign? Recipients not sent yet will not receive it; this cannot be undone.')) void act('cancel', 'Campaign cancelled');
@@ -189,7 +250,7 @@ function CampaignActions({ status, failed, busy, act }: { status: CampaignStatus
           Pause
         </button>
       ) : null}
-      {status === 'paused' ? (
+      {status === 'paused' && !resumeShownApart ? (
         <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void act('resume', 'Campaign resumed')}>
           Resume
         </button>
@@ -221,7 +282,7 @@ function CampaignActions({ status, failed, busy, act }: { status: CampaignStatus
   );
 }
 
-const RECIPIENT_TABS: Array<CampaignRecipientStatus | ''> = ['', 'sent', 'failed', 'deferred', 'queued', 'paused', 'cancelled'];
+const RECIPIENT_TABS: Array<CampaignRecipientStatus | ''> = ['', 'sent', 'failed', 'bounced', 'complained', 'suppressed', 'deferred', 'queued', 'paused', 'cancelled'];
 const RECIPIENT_PAGE = 50;
 
 function CampaignRecipients({ id, version, live }: { id: string; version: number; live: boolean }) {
@@ -281,7 +342,7 @@ function CampaignRecipients({ id, version, live }: { id: string; version: number
             </thead>
             <tbody>
               {rows.map((row) => (
-                <tr key={row.messageId} className={row.status === 'failed' ? 'row-failed' : undefined}>
+                <tr key={row.messageId} className={BAD_STATUSES.has(row.status) ? 'row-failed' : undefined}>
                   <td className="cell-address truncate">
                     <Link className="row-link" to={`/emails/${row.messageId}`}>
                       {row.address}

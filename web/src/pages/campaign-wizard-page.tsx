@@ -53,6 +53,8 @@ export function CampaignWizardPage() {
     windowStart: '09:00',
     windowEnd: '17:00',
     spreadHours: '',
+    trackOpens: true,
+    trackClicks: true,
   }));
   const set = (patch: Partial<Draft>) => {
     setDraft((d) => ({ ...d, ...patch }));
@@ -160,6 +162,11 @@ export function CampaignWizardPage() {
                 </>
               )}
             </div>
+            <fieldset className="wizard-tracking">
+              <legend>Tracking</legend>
+              <CheckboxField label="Track opens" checked={draft.trackOpens} onChange={(e) => set({ trackOpens: e.target.checked })} hint="An invisible image in each message tells when it is opened. Privacy proxies open every message; their opens are counted apart." />
+              <CheckboxField label="Track clicks" checked={draft.trackClicks} onChange={(e) => set({ trackClicks: e.target.checked })} hint="Links go through Postroom, which counts the click and sends the reader on." />
+            </fieldset>
           </>
         ) : null}
 
@@ -269,6 +276,8 @@ export function CampaignWizardPage() {
               <dd>{serverName ?? 'Default routing'}</dd>
               <dt>When</dt>
               <dd>{describeWhen(draft)}</dd>
+              <dt>Tracking</dt>
+              <dd>{describeTracking(draft)}</dd>
             </dl>
             {formError ? <ErrorNote error={formError} /> : null}
             {draft.contentKind === 'template' && draft.template ? (
@@ -309,6 +318,13 @@ function describeWhen(d: Draft): string {
   const extras = [d.windowOn ? `only between ${d.windowStart} and ${d.windowEnd}` : null, d.spreadHours.trim() ? `spread over ${d.spreadHours} hours` : null].filter(Boolean);
   const base = d.when === 'now' ? 'Now' : d.when === 'at' ? `At ${d.at ? formatDateTime(new Date(d.at).toISOString()) : '—'}` : `At ${d.localTime}${d.date ? ` on ${d.date}` : ''} in each contact's time zone (otherwise ${d.timeZone})`;
   return [base, ...extras].join(', ');
+}
+
+function describeTracking(d: Draft): string {
+  if (d.trackOpens && d.trackClicks) return 'Opens and clicks';
+  if (d.trackOpens) return 'Opens only';
+  if (d.trackClicks) return 'Clicks only';
+  return 'None';
 }
 
 function Radio({ name, value, checked, onChange, children }: { name: string; value: string; checked: boolean; onChange: () => void; children: ReactNode }) {

@@ -5,7 +5,7 @@ import { Link } from '../router';
 import { formatAgo, formatDateTime } from '../format';
 import { Card, Empty, ErrorNote, Loading, Page, StatusBadge } from '../components/ui';
 import { NotFoundPage } from './not-found-page';
-import type { ContactDetail } from '../types';
+import { BAD_STATUSES, type ContactDetail } from '../types';
 
 export function ContactDetailPage({ id }: { id: string }) {
   const contact = useApiGet<ContactDetail>(`/contacts/${encodeURIComponent(id)}`);
@@ -84,7 +84,7 @@ export function ContactDetailPage({ id }: { id: string }) {
               </thead>
               <tbody>
                 {c.messages.map((m) => (
-                  <tr key={m.id} className={m.status === 'failed' ? 'row-failed' : undefined}>
+                  <tr key={m.id} className={BAD_STATUSES.has(m.status) ? 'row-failed' : undefined}>
                     <td>
                       <StatusBadge status={m.status} />
                     </td>

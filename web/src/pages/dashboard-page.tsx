@@ -1,4 +1,4 @@
-/** The dashboard: the last 24 hours at a glance, the queue, each server's health, and a test send. */
+/** The dashboard: the last 24 hours at a glance, the queue, deliverability over days, each server's health, and a test send. */
 import { useEffect, useState } from 'react';
 import { useApiGet } from '../use-api';
 import { useRefreshOnEvents } from '../live-events';
@@ -9,10 +9,11 @@ import { formatAgo, formatAnswer, formatDateTime, formatNumber } from '../format
 import { Card, Empty, ErrorNote, Loading, Page, StatusBadge } from '../components/ui';
 import { ActivityChart } from '../components/activity-chart';
 import { SendTestForm } from '../components/send-test-form';
+import { DeliverabilityPanel } from '../components/deliverability-panel';
 import type { Stats } from '../types';
 
 const HOURS = 24;
-const COUNTED = new Set(['queued', 'sent', 'deferred', 'failed', 'cancelled', 'retried', 'expired', 'bounced']);
+const COUNTED = new Set(['queued', 'sent', 'deferred', 'failed', 'cancelled', 'retried', 'expired', 'bounced', 'suppressed']);
 
 export function DashboardPage() {
   const user = useUser();
@@ -24,6 +25,7 @@ export function DashboardPage() {
     return () => window.clearInterval(timer);
   }, [stats.reload]);
   const data = stats.data;
+  const serverNames = new Map((data?.servers ?? []).map((s) => [s.id, s.name]));
 
   return (
     <Page title="Dashboard" subtitle={`Delivery over the last ${HOURS} hours. Numbers update as messages are sent.`} actions={<EnableNotificationsButton />}>
@@ -43,6 +45,7 @@ export function DashboardPage() {
           </Card>
         </>
       ) : null}
+      <DeliverabilityPanel serverName={user.role === 'admin' ? (id) => serverNames.get(id) ?? id : null} />
       <div className="grid grid-2">
         {user.role === 'admin' ? (
           <Card title="Servers" actions={<Link to="/servers">Manage servers</Link>}>

@@ -91,7 +91,7 @@ export function EmailDetailPage({ id }: { id: string }) {
           </dl>
           <dl className="facts">
             <dt>Server</dt>
-            <dd>{m.server ?? <span className="muted">not routed yet</span>}</dd>
+            <dd>{m.server ?? <span className="muted">{m.status === 'suppressed' ? 'none: not sent, the address is suppressed' : 'not routed yet'}</span>}</dd>
             <dt>Size</dt>
             <dd>{formatBytes(m.size)}</dd>
             <dt>Created</dt>

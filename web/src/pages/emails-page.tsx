@@ -10,7 +10,7 @@ import { formatAgo, formatDateTime } from '../format';
 import { Empty, ErrorNote, Loading, Page, StatusBadge } from '../components/ui';
 import { RetryMenu } from '../components/retry-menu';
 import { CAN_CHANGE, changeMessage } from '../components/message-actions';
-import { MESSAGE_STATUSES, type MessagePage } from '../types';
+import { BAD_STATUSES, MESSAGE_STATUSES, type MessagePage } from '../types';
 
 const TABS: Array<{ label: string; status: string }> = [{ label: 'All', status: '' }, ...MESSAGE_STATUSES.map((s) => ({ label: s[0]!.toUpperCase() + s.slice(1), status: s }))];
 const PAGE_SIZE = 50;
@@ -69,7 +69,7 @@ export function EmailsPage() {
               </thead>
               <tbody>
                 {page.data.messages.map((m) => (
-                  <tr key={m.id} data-message-id={m.id} className={m.status === 'failed' ? 'row-failed' : undefined}>
+                  <tr key={m.id} data-message-id={m.id} className={BAD_STATUSES.has(m.status) ? 'row-failed' : undefined}>
                     <td className="cell-status">
                       <StatusBadge status={m.status} />
                     </td>
