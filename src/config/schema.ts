@@ -22,7 +22,7 @@ export const configSchema = z.object({
     .object({
       leaseMs: positiveInt.default(5 * 60_000).describe('How long a claimed recipient stays ours before another worker may take it over (env POSTROOM_LEASE_MS).'),
       claimBatch: positiveInt.default(200).describe('Recipients claimed per query (env POSTROOM_CLAIM_BATCH).'),
-      maxInFlight: positiveInt.default(400).describe('Most recipients one worker holds claimed at once (env POSTROOM_MAX_IN_FLIGHT).'),
+      maxInFlight: positiveInt.default(1000).describe('Most recipients one worker holds claimed at once (env POSTROOM_MAX_IN_FLIGHT).'),
       pollMs: positiveInt.default(500).describe('Pause between claims when nothing is due (env POSTROOM_POLL_MS).'),
       defaultMaxConcurrent: positiveInt.default(5).describe('Sessions per server when the server sets no limit.'),
     })

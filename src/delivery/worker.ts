@@ -24,6 +24,7 @@ import { createServerRest } from './server-rest.js';
 import { loadAnswerRules, type AnswerRule } from './classify-answer.js';
 import { createSessionSlots } from '../throttle/index.js';
 import { createCampaignRenderer, type CampaignRenderer } from '../campaigns/campaign-renderer.js';
+import { BuildPool } from './build-pool.js';
 import { SendingDomains } from '../domains/sending-domains.js';
 import { createDnsLookup, dnsOptionsOf, type DnsLookup } from '../domains/dns.js';
 import { loadBounceRules, type BounceRule } from '../feedback/bounce-rules.js';
@@ -81,14 +82,16 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
     defaultMaxSessions: config.worker.defaultMaxConcurrent,
   });
   const recorder = new Recorder(store, clock, owner, recordDeliveryBounces(() => feedbackSettings(lanes.settings())));
-  const campaigns = createCampaignRenderer(store, { secrets: deps.secrets });
+  // Rendering and signing happen on build threads when there is a spare core.
+  const builder = new BuildPool({ trackingKey: deps.secrets.derive('tracking') });
+  const campaigns = createCampaignRenderer(store, { secrets: deps.secrets, renderBatch: (batch) => builder.render(batch) });
   const context: AttemptContext = {
     clock,
     lanes,
     retry: config.retry,
     rules: deps.rules ?? loadAnswerRules(config.dataDir),
     rest: createServerRest(store, clock, config.retry.serverBackoffMs, log),
-    domains: new SendingDomains(store, deps.secrets, deps.dns ?? createDnsLookup(dnsOptionsOf(config.dns))),
+    domains: new SendingDomains(store, deps.secrets, deps.dns ?? createDnsLookup(dnsOptionsOf(config.dns)), builder),
     bounceRules: deps.bounceRules ?? loadBounceRules(config.dataDir),
     verpKey: deps.secrets.derive('verp'),
   };
@@ -206,7 +209,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
       clearInterval(renewTimer);
       await recorder.flush();
       await lanes.close();
-      await context.domains.close();
+      await builder.close();
       await slots.giveAll().catch((error: unknown) => log.error({ err: error }, 'could not give back session slots'));
     }
   })();

@@ -10,7 +10,14 @@ import type { SecretBox } from '../servers/secret-box.js';
 import type { DnsLookup } from './dns.js';
 import type { DkimSigningKey } from './dkim-sign.js';
 import { readDmarcPolicy, type DmarcPolicy } from './dmarc-policy.js';
-import { SigningPool } from './signing-pool.js';
+import { signMessage } from './dkim-sign.js';
+
+/** Makes DKIM signatures; the delivery worker's build threads, or this thread. */
+export interface Signer {
+  sign(raw: Buffer, key: DkimSigningKey, now: number): Promise<Buffer>;
+}
+
+const inlineSigner: Signer = { sign: async (raw, key, now) => signMessage(raw, key, now) };
 
 const POLICY_TTL_MS = 3_600_000;
 const FAILED_LOOKUP_TTL_MS = 600_000;
@@ -20,12 +27,11 @@ export class SendingDomains {
   private fingerprint = '';
   private loadedAt = -Infinity;
   private readonly policies = new Map<string, { until: number; policy: Promise<DmarcPolicy | null> }>();
-  private readonly pool = new SigningPool();
-
   constructor(
     private readonly store: Store,
     private readonly secrets: SecretBox,
     private readonly dns: DnsLookup,
+    private readonly signer: Signer = inlineSigner,
   ) {}
 
   /** Re-reads the keys when a domain or key changed (one small query tells), at most every `maxAgeMs` otherwise. */
@@ -67,13 +73,9 @@ export class SendingDomains {
     }
   }
 
-  /** The message signed with `key` (RSA on a signing thread where there are spare cores). */
+  /** The message signed with `key` (on a build thread where there are spare cores). */
   sign(raw: Buffer, key: DkimSigningKey, now: number): Promise<Buffer> {
-    return this.pool.sign(raw, key, now);
-  }
-
-  async close(): Promise<void> {
-    await this.pool.close();
+    return this.signer.sign(raw, key, now);
   }
 
   /** The DMARC policy that applies to `domain` (null: none published, or the lookup failed). */
