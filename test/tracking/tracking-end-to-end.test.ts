@@ -141,6 +141,8 @@ describe.each(testDatabaseKinds())('tracking and unsubscribing on %s', (kind: Te
     expect([tracked.status, plain.status]).toEqual([202, 202]);
     a.engine.startWorker();
     await s.waitForMessages(2);
+    // Delivery is recorded (its time is what a click is judged against) before the clock moves on.
+    await a.engine.waitForStatus([tracked.json.id, plain.json.id], ['sent']);
     const htmlOf = async (to: string) => (await PostalMime.parse(s.messages.find((m) => m.to[0] === to)!.raw)).html!;
     const annHtml = await htmlOf('ann@example.org');
     const bobHtml = await htmlOf('bob@example.org');
