@@ -7,8 +7,7 @@
 import type { Store, MessageRow, CampaignRow } from '../store/index.js';
 import type { SecretBox } from '../servers/secret-box.js';
 import { getSettings, trackingBase } from '../servers/settings.js';
-import { parseMailbox, type Mailbox } from '../spool/addresses.js';
-import { createBatchRenderer, type BatchCampaign, type BatchContact, type RenderBatch, type RenderedBatch } from './render-batch.js';
+import { createBatchRenderer, storedMailbox, type BatchCampaign, type BatchContact, type RenderBatch, type RenderedBatch } from './render-batch.js';
 
 export interface CampaignRenderer {
   /** The raw message of each campaign message given, by message id. */
@@ -24,12 +23,6 @@ export interface CampaignRendererOptions {
 
 const KEEP = 32;
 
-const mailbox = (header: string): Mailbox => {
-  const parsed = parseMailbox(header);
-  if (typeof parsed === 'string') throw new Error(`stored address "${header}" ${parsed}`);
-  return parsed;
-};
-
 function batchCampaign(row: CampaignRow): BatchCampaign {
   return {
     id: row.id,
@@ -38,8 +31,8 @@ function batchCampaign(row: CampaignRow): BatchCampaign {
     html: row.html,
     text: row.text,
     text_generated: row.text_generated,
-    from: mailbox(row.from_header),
-    replyTo: row.reply_to ? mailbox(row.reply_to) : null,
+    from: storedMailbox(row.from_header),
+    replyTo: row.reply_to ? storedMailbox(row.reply_to) : null,
     trackOpens: row.track_opens === 1,
     trackClicks: row.track_clicks === 1,
   };

@@ -59,11 +59,12 @@ export type RenderedBatch = Array<[string, Buffer]>;
 
 const KEEP = 32;
 
-const mailbox = (header: string): Mailbox => {
+/** A mailbox as the spool stored it (checked when it was queued, so a bad one is a bug). */
+export function storedMailbox(header: string): Mailbox {
   const parsed = parseMailbox(header);
   if (typeof parsed === 'string') throw new Error(`stored address "${header}" ${parsed}`);
   return parsed;
-};
+}
 
 /** A renderer holding its parsed templates; `trackingKey` signs the links (without it there are none). */
 export function createBatchRenderer(trackingKey: Buffer | null): (batch: RenderBatch) => RenderedBatch {
@@ -87,7 +88,7 @@ export function createBatchRenderer(trackingKey: Buffer | null): (batch: RenderB
     for (const message of batch.messages) {
       const campaign = campaigns.get(message.campaignId);
       if (!campaign) continue;
-      const to = mailbox(message.toHeader);
+      const to = storedMailbox(message.toHeader);
       const contact = message.contact ?? { email: to.address, name: to.name, fields: '{}', time_zone: null };
       const unsubscribe = links && tokens ? tokens.signUnsubscribe(message.id) : null;
       const unsubscribeUrl = !links || !unsubscribe ? '' : links.base ? `${links.base}/u/${unsubscribe}` : `mailto:${unsubscribeAddress(unsubscribe, links.bounceDomain!)}`;

@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config/index.js';
-import type { SuppressionReason } from '../store/index.js';
+import { SUPPRESSION_REASONS, type SuppressionReason } from '../store/index.js';
 import { InputError } from '../lib/input-error.js';
 import { globalFlags, outputFor, withApp } from './context.js';
 import { integer, oneOf, readEnvFlag, readFlagFile } from './flags.js';
@@ -15,8 +15,6 @@ import { table, time, writeOutput } from './output.js';
 
 const suppressionsModule = () => import('../feedback/manage-suppressions.js');
 const mailboxesModule = () => import('../feedback/manage-mailboxes.js');
-/** The reasons an entry may give, known without loading the module that manages them. */
-const SUPPRESSION_REASONS: SuppressionReason[] = ['hard-bounce', 'soft-bounce', 'complaint', 'unsubscribe', 'manual'];
 
 export function bounceCommands(): Command {
   const bounce = new Command('bounce').description('read bounce, complaint and auto-reply messages');

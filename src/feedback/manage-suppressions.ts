@@ -10,7 +10,7 @@
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { parse } from 'csv-parse';
-import type { Store, SuppressionReason, SuppressionRow } from '../store/index.js';
+import { SUPPRESSION_REASONS, type Store, type SuppressionReason, type SuppressionRow } from '../store/index.js';
 import type { Clock } from '../lib/clock.js';
 import { InputError } from '../lib/input-error.js';
 import { normalizeEmail } from '../campaigns/contact-input.js';
@@ -18,7 +18,6 @@ import { findList } from '../campaigns/lists.js';
 import { csvCell } from '../campaigns/export-contacts.js';
 import { suppressAddresses } from './suppress-addresses.js';
 
-export const SUPPRESSION_REASONS: readonly SuppressionReason[] = ['hard-bounce', 'soft-bounce', 'complaint', 'unsubscribe', 'manual'];
 
 export interface SuppressionQuery {
   q?: string | undefined;

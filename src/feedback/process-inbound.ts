@@ -6,7 +6,7 @@
  *
  *   bounce, failed   recipient `bounced`, a `bounced` event, a feedback row; a hard bounce
  *                    suppresses the address, soft ones once there are enough (bounce-suppression.ts)
- *   bounce, delayed  a feedback row only: the remote MTA is still trying
+ *   bounce, delayed  a `delayed` feedback row only: the remote MTA is still trying
  *   complaint        recipient `complained`, a `complained` event, the address suppressed
  *   auto-reply       a feedback row (an out-of-office is not a bounce)
  *   delivered, unknown   kept, nothing changes
@@ -91,8 +91,8 @@ async function applyReport(trx: Transaction<Database>, report: FeedbackReport, m
   let applied = 0;
   for (const { row, recipient } of matched) {
     const address = (recipient?.address ?? row.recipient)?.toLowerCase() ?? null;
-    const delayed = row.action === 'delayed';
-    const kind = report.kind;
+    // A delay notice is not a bounce (yet): kept as `delayed`, it counts in no bounce rate and towards no suppression.
+    const kind: FeedbackKind = report.kind === 'bounce' && row.action === 'delayed' ? 'delayed' : report.kind;
     await trx
       .insertInto('feedback')
       .values({
@@ -106,8 +106,7 @@ async function applyReport(trx: Transaction<Database>, report: FeedbackReport, m
         address,
         domain: address ? address.slice(address.lastIndexOf('@') + 1) : null,
         reason: row.reason,
-        // A delay notice is not a bounce yet, and never a hard one.
-        hard: row.hard && !delayed ? 1 : 0,
+        hard: row.hard && kind === 'bounce' ? 1 : 0,
         status: row.status,
         code: row.code,
         diagnostic: row.diagnostic,
@@ -118,7 +117,7 @@ async function applyReport(trx: Transaction<Database>, report: FeedbackReport, m
       .execute();
     if (!recipient || !address) continue;
     const detail = `${row.reason}${row.hard ? ' (hard)' : ' (soft)'}${row.diagnostic ? `: ${row.diagnostic}` : ''}`;
-    if (kind === 'bounce' && !delayed) {
+    if (kind === 'bounce') {
       await trx.updateTable('recipients').set({ status: 'bounced', last_code: row.code, last_enhanced: row.status, last_response: detail.slice(0, 1000), updated_at: now }).where('id', '=', recipient.id).where('status', 'in', ['sent', 'failed', 'deferred']).execute();
       events.push({ messageId: recipient.message_id, recipient: address, serverId: recipient.server_id, type: 'bounced', code: row.code, enhanced: row.status, response: row.diagnostic, detail });
       bounces.push({ address, reason: row.reason, hard: row.hard, messageId: recipient.message_id, detail });

@@ -2,4 +2,6 @@ export { openStore, type Store, type StoreOptions } from './open-store.js';
 export { migrateToLatest, type MigrateResult } from './migrate.js';
 export { dialectOf, type DialectName } from './dialect.js';
 export * from './tables.js';
+export * from './feedback-tables.js';
+export * from './campaign-tables.js';
 export { createSqliteWriter, type SqliteWriter } from './sqlite-writer.js';

@@ -270,6 +270,27 @@ describe.each(testDatabaseKinds())('feedback loop on %s', (kind: TestDatabaseKin
     expect(await e.app.store.db.selectFrom('events').select(['type', 'recipient']).where('type', '=', 'unsubscribed').execute()).toEqual([{ type: 'unsubscribed', recipient: 'ana@example.org' }]);
   });
 
+  it('a delay notice (Action: delayed) is kept as such: the recipient stays sent, nothing is suppressed', async () => {
+    const { e, sink, inboundPort } = await setup();
+    await setSetting(e.app.store, 'soft_bounce_limit', '1');
+    e.startWorker();
+    const id = await e.enqueue({ from: 'shop@example.com', to: ['slow@example.org'], subject: 'Order', text: 'Thanks' });
+    await e.waitForStatus([id], ['sent']);
+    const sent = sink.messages[0]!;
+    const client = nodemailer.createTransport({ host: '127.0.0.1', port: inboundPort, secure: false, ignoreTLS: true });
+    for (const n of [1, 2]) {
+      const delayed = dsnFor(sent, sent.from).replace('Action: failed', 'Action: delayed').replace(/5\.1\.1/g, '4.4.1').replace('Subject: Undelivered', `Subject: (${n}) Delayed`);
+      await client.sendMail({ envelope: { from: '', to: [sent.from] }, raw: delayed });
+    }
+    client.close();
+    expect((await e.message(id)).recipients[0]).toMatchObject({ status: 'sent' });
+    expect(await e.app.store.db.selectFrom('feedback').select(['kind', 'hard']).execute()).toEqual([
+      { kind: 'delayed', hard: 0 },
+      { kind: 'delayed', hard: 0 },
+    ]);
+    expect(await e.app.store.db.selectFrom('suppressions').selectAll().execute()).toEqual([]);
+  });
+
   it('a synchronous 550 "user unknown" suppresses the address; a 552 mailbox full does not (one soft bounce)', async () => {
     const { e } = await setup({ script: { rcpt: (to) => (to.startsWith('gone') ? { code: 550, text: '5.1.1 <gone@example.org>: Recipient address rejected: User unknown' } : to.startsWith('ana') ? { code: 552, text: '5.2.2 Mailbox full, over quota' } : undefined) } });
     e.startWorker();

@@ -3,7 +3,6 @@
  * test owns and may change while it runs. Names are matched case-insensitively; a name with no
  * records at all answers NXDOMAIN, a name with records of other types answers no data.
  */
-import { createSocket } from 'node:dgram';
 import dns2 from 'dns2';
 
 const { Packet } = dns2;
@@ -28,14 +27,6 @@ export interface DnsServer {
 
 const TYPES: Record<number, ZoneRecord['type']> = { 1: 'A', 28: 'AAAA', 15: 'MX', 16: 'TXT', 5: 'CNAME', 12: 'PTR' };
 
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
 function answer(name: string, record: ZoneRecord) {
   const base = { name, class: Packet.CLASS.IN, ttl: 60 };
   switch (record.type) {
@@ -57,9 +48,53 @@ function answer(name: string, record: ZoneRecord) {
   }
 }
 
+type Dns2Server = ReturnType<typeof dns2.createServer> & {
+  servers: { udp: import('node:dgram').Socket; tcp: import('node:net').Server };
+};
+
+/**
+ * Listens on UDP and TCP with the same port: UDP takes a free port, then TCP tries it. Another
+ * process may hold that TCP port (the two port spaces are separate); then the caller tries again.
+ */
+async function listenOnOnePort(dnsServer: ReturnType<typeof dns2.createServer>): Promise<number | undefined> {
+  const { udp, tcp } = (dnsServer as Dns2Server).servers;
+  const port = await new Promise<number>((resolve, reject) => {
+    udp.once('error', reject);
+    udp.bind(0, '127.0.0.1', () => {
+      udp.off('error', reject);
+      resolve(udp.address().port);
+    });
+  });
+  const clash = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    const onError = (error: NodeJS.ErrnoException) => resolve(error);
+    tcp.once('error', onError);
+    tcp.listen(port, '127.0.0.1', () => {
+      tcp.off('error', onError);
+      resolve(undefined);
+    });
+  });
+  if (!clash) return port;
+  udp.close();
+  if (clash.code !== 'EADDRINUSE') throw clash;
+  return undefined;
+}
+
 export async function startDnsServer(zone: Zone = {}): Promise<DnsServer> {
-  const state: DnsServer = { address: '', port: 0, zone, queries: [], close: async () => undefined };
-  const server = dns2.createServer({
+  for (let attempt = 1; attempt <= 20; attempt++) {
+    const state: DnsServer = { address: '', port: 0, zone, queries: [], close: async () => undefined };
+    const server = createServer(state);
+    const port = await listenOnOnePort(server);
+    if (port === undefined) continue;
+    state.port = port;
+    state.address = `127.0.0.1:${port}`;
+    state.close = () => server.close();
+    return state;
+  }
+  throw new Error('no port free for both UDP and TCP after 20 tries');
+}
+
+function createServer(state: DnsServer) {
+  return dns2.createServer({
     udp: true,
     tcp: true,
     handle: (request: { questions: Array<{ name: string; type: number }> }, send: (response: unknown) => void) => {
@@ -77,10 +112,4 @@ export async function startDnsServer(zone: Zone = {}): Promise<DnsServer> {
       send(response);
     },
   });
-  const port = await freeUdpPort();
-  await server.listen({ udp: { port, address: '127.0.0.1' }, tcp: { port, address: '127.0.0.1' } });
-  state.port = port;
-  state.address = `127.0.0.1:${port}`;
-  state.close = () => server.close();
-  return state;
 }

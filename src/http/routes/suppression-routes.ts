@@ -6,13 +6,13 @@ import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { SuppressionRow } from '../../store/index.js';
-import { addSuppression, exportSuppressions, importSuppressions, listSuppressions, removeSuppression, SUPPRESSION_REASONS } from '../../feedback/manage-suppressions.js';
+import { SUPPRESSION_REASONS, type SuppressionRow } from '../../store/index.js';
+import { addSuppression, exportSuppressions, importSuppressions, listSuppressions, removeSuppression } from '../../feedback/manage-suppressions.js';
 import { InputError } from '../../lib/input-error.js';
 import { requireAdmin } from '../auth.js';
 import type { HttpContext } from '../context.js';
 
-const reason = z.enum(SUPPRESSION_REASONS as ['hard-bounce', 'soft-bounce', 'complaint', 'unsubscribe', 'manual']);
+const reason = z.enum(SUPPRESSION_REASONS);
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(Number(ms)).toISOString());
 
 export const suppressionView = (s: SuppressionRow) => ({

@@ -10,7 +10,7 @@ import { useToast } from '../toasts';
 import { formatAgo, formatDateTime, formatNumber } from '../format';
 import { Card, Empty, ErrorNote, Loading } from './ui';
 import { MailboxForm } from './mailbox-form';
-import type { MailboxPollResult, MailboxView } from '../types';
+import type { MailboxPollResult, MailboxView } from '../feedback-types';
 
 const SECURITY_LABEL = { tls: 'TLS', starttls: 'STARTTLS', none: 'no TLS' } as const;
 

@@ -8,7 +8,7 @@ import { query } from '../api';
 import { useApiGet } from '../use-api';
 import { Card, ErrorNote, Loading } from './ui';
 import { DeliverabilityStats, sumRows } from './deliverability-stats';
-import type { Deliverability } from '../types';
+import type { Deliverability } from '../feedback-types';
 
 const RELOAD_MS = 5000;
 

@@ -11,7 +11,7 @@ import { Card, ErrorNote, Loading } from './ui';
 import { DeliverabilityStats, ratesOf, sumRows } from './deliverability-stats';
 import { DeliverabilityTable } from './deliverability-table';
 import { RateChart, type RateSeries } from './rate-chart';
-import type { Deliverability, DeliverabilityRow } from '../types';
+import type { Deliverability, DeliverabilityRow } from '../feedback-types';
 
 const PERIODS = [7, 30] as const;
 type Period = (typeof PERIODS)[number];

@@ -5,7 +5,7 @@
  * shows them for a period, the campaign page for one campaign.
  */
 import { formatNumber, formatPercent } from '../format';
-import type { DeliverabilityCounts, DeliverabilityRow } from '../types';
+import type { DeliverabilityCounts, DeliverabilityRow } from '../feedback-types';
 
 const COUNT_KEYS: Array<keyof DeliverabilityCounts> = ['attempted', 'delivered', 'bounced', 'hardBounced', 'softBounced', 'complained', 'opened', 'clicked', 'unsubscribed', 'machineOpened', 'machineClicked'];
 

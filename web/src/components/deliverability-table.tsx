@@ -2,7 +2,7 @@
 import type { ReactNode } from 'react';
 import { formatNumber, formatPercent } from '../format';
 import { ratesOf } from './deliverability-stats';
-import type { DeliverabilityRow } from '../types';
+import type { DeliverabilityRow } from '../feedback-types';
 
 export function DeliverabilityTable({ rows, nameHeader, nameOf, empty, label }: { rows: DeliverabilityRow[]; nameHeader: string; nameOf: (key: string | null) => ReactNode; empty: string; label: string }) {
   if (rows.length === 0) return <p className="state-empty">{empty}</p>;

@@ -6,7 +6,8 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, errorText } from '../api';
 import { CheckboxField, ErrorNote, SelectField, TextField } from './ui';
-import type { MailboxView, Security } from '../types';
+import type { Security } from '../types';
+import type { MailboxView } from '../feedback-types';
 
 interface Draft {
   name: string;

@@ -2,7 +2,8 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, errorText } from '../api';
 import { ErrorNote, SelectField, TextField } from './ui';
-import { SUPPRESSION_REASONS, type ContactList, type SuppressionReason, type SuppressionView } from '../types';
+import { type ContactList } from '../types';
+import { SUPPRESSION_REASONS, type SuppressionReason, type SuppressionView } from '../feedback-types';
 
 export function SuppressionAddForm({ lists, onAdded, onCancel }: { lists: ContactList[]; onAdded: (s: SuppressionView) => void; onCancel: () => void }) {
   const [address, setAddress] = useState('');

@@ -7,7 +7,7 @@ import { useState, type FormEvent } from 'react';
 import { errorText, postBody } from '../api';
 import { formatNumber } from '../format';
 import { ErrorNote } from './ui';
-import type { SuppressionImport } from '../types';
+import type { SuppressionImport } from '../feedback-types';
 
 export function SuppressionImportForm({ onImported, onClose }: { onImported: () => void; onClose: () => void }) {
   const [file, setFile] = useState<File | null>(null);

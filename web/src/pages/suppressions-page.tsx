@@ -13,7 +13,8 @@ import { SuppressionImportForm } from '../components/suppression-import';
 import { useToast } from '../toasts';
 import { formatAgo, formatDateTime } from '../format';
 import { Card, Empty, ErrorNote, Loading, Page, StatusBadge } from '../components/ui';
-import { SUPPRESSION_REASONS, type ContactList, type SuppressionPage, type SuppressionView } from '../types';
+import { type ContactList } from '../types';
+import { SUPPRESSION_REASONS, type SuppressionPage, type SuppressionView } from '../feedback-types';
 
 const PAGE_SIZE = 50;
 
