@@ -8,11 +8,15 @@
  *       (a fresh database `postroom_bench_<pid>` is created next to the one named, then dropped)
  *
  * Flags: --messages N, --json, --skip-postroom, --skip-nodemailer, --keep (keep the data directory
- * and the PostgreSQL database). POSTROOM_CLAIM_BATCH / POSTROOM_MAX_IN_FLIGHT etc. are honoured.
+ * and the PostgreSQL database), --direct (Postroom's built-in delivery instead of an SMTP relay:
+ * the recipients' MX host, found through a local DNS server, is the sink; the shaping table gives
+ * that destination the same 8 connections). POSTROOM_CLAIM_BATCH / POSTROOM_MAX_IN_FLIGHT etc. are honoured.
  *
  * The sink runs in a child process (bench/sink.ts) so it has a core of its own.
  */
+import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import nodemailer from 'nodemailer';
@@ -25,6 +29,7 @@ import { startWorker } from '../src/delivery/index.js';
 import { messageFor } from './messages.js';
 import { startSinkProcess, type SinkHandle } from './sink-process.js';
 import { createBenchDatabase } from './bench-database.js';
+import { startBenchDns, type BenchDns } from './bench-dns.js';
 
 const ENQUEUE_BATCH = 500;
 const SINGLE_SAMPLE = 500;
@@ -66,6 +71,7 @@ const { values: flags } = parseArgs({
     'skip-postroom': { type: 'boolean', default: false },
     'skip-nodemailer': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    direct: { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -102,7 +108,8 @@ const fmtRate = (r: number): string => Math.round(r).toString();
 
 async function runPostroom(app: App, sink: SinkHandle, inputs: MessageInput[], results: Results): Promise<void> {
   const serverCtx = { store: app.store, clock: app.clock, secrets: app.secrets };
-  await createServer(serverCtx, { name: 'bench-sink', host: '127.0.0.1', port: sink.port, security: 'none', auth: 'none', maxConcurrent: CONNECTIONS });
+  if (flags.direct) await createServer(serverCtx, { name: 'bench-direct', kind: 'direct', port: sink.port, maxConcurrent: CONNECTIONS });
+  else await createServer(serverCtx, { name: 'bench-sink', host: '127.0.0.1', port: sink.port, security: 'none', auth: 'none', maxConcurrent: CONNECTIONS });
   const enqueueCtx = { store: app.store, clock: app.clock, lifetimeMs: app.config.retry.lifetimeMs };
 
   // 1. Enqueue in batches, each batch one transaction (how campaign expansion enqueues).
@@ -212,10 +219,19 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0]!;
   const sink = await startSinkProcess();
   let app: App | null = null;
+  let dns: BenchDns | null = null;
   try {
     say(`${N} messages (text part ${Buffer.byteLength(inputs[0]!.text ?? '')} chars), one recipient each; database: ${database.description}; sink on 127.0.0.1:${sink.port} (child process); load average ${loadBefore.toFixed(2)}`);
     if (!flags['skip-postroom']) {
-      const config = loadConfig({ dataDir: database.dataDir, ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : {}) }, process.env);
+      let env: NodeJS.ProcessEnv = process.env;
+      if (flags.direct) {
+        dns = await startBenchDns('example.net', 'mx.example.net', '127.0.0.1');
+        const shaping = path.join(database.dataDir, 'bench-shaping.txt');
+        writeFileSync(shaping, `bench  example.net  connections=${CONNECTIONS} per-minute=none per-session=100\n`);
+        env = { ...process.env, POSTROOM_DNS: dns.address, POSTROOM_SHAPING_FILE: shaping };
+        say(`direct delivery: MX of example.net from ${dns.address}, ${CONNECTIONS} connections to it`);
+      }
+      const config = loadConfig({ dataDir: database.dataDir, ...(database.databaseUrl ? { databaseUrl: database.databaseUrl } : {}) }, env);
       app = await openApp(config, { log: pino({ level: 'silent' }) });
       await runPostroom(app, sink, inputs, results);
       await app.close();
@@ -233,6 +249,7 @@ async function main(): Promise<void> {
   } finally {
     if (app) await app.close().catch(() => undefined);
     await sink.close();
+    await dns?.close();
     if (flags.keep) say(`kept: ${database.dataDir}${database.databaseUrl ? ` and ${database.databaseUrl}` : ''}`);
     else await database.drop();
   }

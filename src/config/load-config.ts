@@ -22,6 +22,8 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
       claimBatch: env.POSTROOM_CLAIM_BATCH,
       maxInFlight: env.POSTROOM_MAX_IN_FLIGHT,
       pollMs: env.POSTROOM_POLL_MS,
+      unhealthyAfter: env.POSTROOM_UNHEALTHY_AFTER,
+      healthCheckMs: env.POSTROOM_HEALTH_CHECK_MS,
     },
     api: {
       rateLimitPerMinute: env.POSTROOM_API_RATE_LIMIT,
@@ -36,6 +38,18 @@ export function loadConfig(overrides: ConfigOverrides = {}, env: Env = process.e
     dns: {
       servers: env.POSTROOM_DNS,
       timeoutMs: env.POSTROOM_DNS_TIMEOUT_MS,
+    },
+    direct: {
+      mtaStsPort: env.POSTROOM_MTA_STS_PORT,
+      mtaStsCa: env.POSTROOM_MTA_STS_CA,
+      shapingFile: env.POSTROOM_SHAPING_FILE,
+    },
+    oauth: {
+      gmailAuthorizeUrl: env.POSTROOM_GMAIL_AUTHORIZE_URL,
+      gmailTokenUrl: env.POSTROOM_GMAIL_TOKEN_URL,
+      microsoftAuthorizeUrl: env.POSTROOM_MICROSOFT_AUTHORIZE_URL,
+      microsoftTokenUrl: env.POSTROOM_MICROSOFT_TOKEN_URL,
+      publicUrl: env.POSTROOM_PUBLIC_URL,
     },
   };
   const parsed = configSchema.safeParse(dropUndefined(raw));

@@ -25,6 +25,8 @@ export const configSchema = z.object({
       maxInFlight: positiveInt.default(1000).describe('Most recipients one worker holds claimed at once (env POSTROOM_MAX_IN_FLIGHT).'),
       pollMs: positiveInt.default(500).describe('Pause between claims when nothing is due (env POSTROOM_POLL_MS).'),
       defaultMaxConcurrent: positiveInt.default(5).describe('Sessions per server when the server sets no limit.'),
+      unhealthyAfter: positiveInt.default(5).describe('Connection or TLS failures in a row after which a server counts as unhealthy and routing passes it over (env POSTROOM_UNHEALTHY_AFTER).'),
+      healthCheckMs: positiveInt.default(60_000).describe('How often an unhealthy server\'s connection is tested, to bring it back (env POSTROOM_HEALTH_CHECK_MS).'),
     })
     .prefault({}),
   api: z
@@ -48,6 +50,30 @@ export const configSchema = z.object({
         .optional()
         .describe('DNS servers for domain checks and DMARC lookups, comma-separated HOST or HOST:PORT; unset: the system resolver (env POSTROOM_DNS).'),
       timeoutMs: positiveInt.default(3000).describe('How long one DNS query may take before it is tried again (env POSTROOM_DNS_TIMEOUT_MS).'),
+    })
+    .prefault({}),
+  direct: z
+    .object({
+      mtaStsPort: positiveInt.default(443).describe('Port of the HTTPS server an MTA-STS policy is fetched from (RFC 8461 §3.3); changed only for tests (env POSTROOM_MTA_STS_PORT).'),
+      mtaStsCa: z.string().optional().describe('Path of extra CA certificates (PEM) trusted for MTA-STS policy hosts and MX certificates; for tests (env POSTROOM_MTA_STS_CA).'),
+      shapingFile: z.string().optional().describe('A shaping table read after the built-in rules/shaping.txt and the data directory\'s shaping.txt (env POSTROOM_SHAPING_FILE).'),
+    })
+    .prefault({}),
+  oauth: z
+    .object({
+      gmailAuthorizeUrl: z.string().url().default('https://accounts.google.com/o/oauth2/v2/auth').describe('Google\'s authorization endpoint (env POSTROOM_GMAIL_AUTHORIZE_URL).'),
+      gmailTokenUrl: z.string().url().default('https://oauth2.googleapis.com/token').describe('Google\'s token endpoint (env POSTROOM_GMAIL_TOKEN_URL).'),
+      microsoftAuthorizeUrl: z
+        .string()
+        .url()
+        .default('https://login.microsoftonline.com/common/oauth2/v2.0/authorize')
+        .describe('Microsoft identity platform authorization endpoint; replace `common` with a tenant id to limit it (env POSTROOM_MICROSOFT_AUTHORIZE_URL).'),
+      microsoftTokenUrl: z
+        .string()
+        .url()
+        .default('https://login.microsoftonline.com/common/oauth2/v2.0/token')
+        .describe('Microsoft identity platform token endpoint (env POSTROOM_MICROSOFT_TOKEN_URL).'),
+      publicUrl: z.string().url().optional().describe('The address people reach this Postroom at, for the OAuth redirect (…/api/v1/oauth/callback); default: the HTTP listener\'s (env POSTROOM_PUBLIC_URL).'),
     })
     .prefault({}),
 });

@@ -12,7 +12,9 @@ import type { OutcomeRecord } from '../spool/index.js';
 import { routeMessage } from '../servers/route-message.js';
 import type { Lanes } from './lanes.js';
 import { buildMessage } from './build-message.js';
-import { judgeResult, type ServerRest } from './judge-result.js';
+import { judgeResult } from './judge-result.js';
+import type { ProviderThrottles } from './provider-throttles.js';
+import type { ServerHealth } from './server-health.js';
 import { every, outcomeFor } from './outcome-records.js';
 import { verpAddress } from '../feedback/verp.js';
 import type { BounceRule } from '../feedback/bounce-rules.js';
@@ -32,7 +34,8 @@ export interface AttemptContext {
   lanes: Lanes;
   retry: RetryConfig;
   rules: readonly AnswerRule[];
-  rest: ServerRest;
+  throttles: ProviderThrottles;
+  health: ServerHealth;
   domains: SendingDomains;
   bounceRules: readonly BounceRule[];
   /** The key VERP tokens are signed with. */
@@ -68,14 +71,14 @@ async function deliverTo(ctx: AttemptContext, attempt: Attempt): Promise<Outcome
   const release = await lane.gate.acquire();
   try {
     const now = ctx.clock.now();
-    if (lane.server.pausedUntil && lane.server.pausedUntil > now) {
-      return every(attempt, lane.server.id, { kind: 'held', until: lane.server.pausedUntil, reason: `server resting: ${lane.server.pauseReason ?? 'rate limited'}` });
-    }
-    const quota = lane.quota?.take(now, attempt.recipients.length);
+    const gate = await lane.throttle.gate(now, attempt.recipients.length);
+    lane.gate.resize(lane.throttle.sessions(lane.maxSessions));
+    if (!gate.go) return every(attempt, lane.server.id, { kind: 'held', until: gate.until, reason: `server ${gate.reason}` });
+    const quota = lane.quota ? await lane.quota.take(now, attempt.recipients.length) : null;
     if (quota && !quota.ok) return every(attempt, lane.server.id, { kind: 'held', until: quota.until, reason: quota.reason });
 
     const records: OutcomeRecord[] = [];
-    for (const part of envelopes(ctx, attempt, built.envelopeFrom)) {
+    for (const part of envelopes(ctx, attempt, built.envelopeFrom, lane.server.kind === 'direct')) {
       const result = await lane.transport.send({ from: part.from, to: part.recipients.map((r) => r.address) }, built.raw, { messageId: message.id });
       records.push(...(await judgeResult({ ...ctx, lane }, { ...attempt, recipients: part.recipients }, result)));
     }
@@ -89,12 +92,19 @@ async function deliverTo(ctx: AttemptContext, attempt: Attempt): Promise<Outcome
 /**
  * With a bounce domain set, each recipient gets its own transaction with its own VERP return
  * path (feedback/verp.ts), so a bounce always says whom it is about; otherwise one transaction
- * for all of them, with the From address as the return path.
+ * for all of them, with the From address as the return path. Direct delivery goes to each
+ * recipient domain's own MX hosts, so there a transaction carries one domain's recipients.
  */
-function envelopes(ctx: AttemptContext, attempt: Attempt, from: string): Array<{ from: string; recipients: RecipientRow[] }> {
+function envelopes(ctx: AttemptContext, attempt: Attempt, from: string, byDomain: boolean): Array<{ from: string; recipients: RecipientRow[] }> {
   const bounceDomain = ctx.lanes.settings().bounce_domain;
-  if (!bounceDomain) return [{ from, recipients: attempt.recipients }];
-  return attempt.recipients.map((r) => ({ from: verpAddress(ctx.verpKey, r.id, bounceDomain), recipients: [r] }));
+  if (bounceDomain) return attempt.recipients.map((r) => ({ from: verpAddress(ctx.verpKey, r.id, bounceDomain), recipients: [r] }));
+  if (!byDomain) return [{ from, recipients: attempt.recipients }];
+  const groups = new Map<string, RecipientRow[]>();
+  for (const r of attempt.recipients) {
+    const domain = r.address.slice(r.address.lastIndexOf('@') + 1).toLowerCase();
+    groups.set(domain, [...(groups.get(domain) ?? []), r]);
+  }
+  return [...groups.values()].map((recipients) => ({ from, recipients }));
 }
 
 function routingSettings(lanes: Lanes) {

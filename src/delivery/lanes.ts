@@ -1,20 +1,27 @@
 /**
  * A lane is one server's runtime state in a worker: its transport (and sessions), the gate that
- * lets no more than N attempts at it at a time, and its quota ledger. Lanes follow the servers
- * table: a changed server gets a fresh lane, and the old one closes once its attempts finish.
+ * lets no more than N attempts at it at a time (fewer while a provider has it slowed down), its
+ * quota ledger and its throttle. Lanes follow the servers table: a changed server gets a fresh
+ * lane, and the old one closes once its attempts finish.
  */
 import { serverFromRow, type OutgoingServer } from '../servers/server-record.js';
 import { emptySettings, getSettings, type Settings } from '../servers/settings.js';
 import { createTransport, type Transport, type TransportDeps } from '../transports/index.js';
-import { QuotaLedger, quotaLimits, Semaphore } from '../throttle/index.js';
+import { ClusterQuota, quotaLimits, Semaphore, ThrottleScope, saveServerThrottle, serverThrottle } from '../throttle/index.js';
 
 export interface Lane {
   server: OutgoingServer;
   transport: Transport;
   gate: Semaphore;
-  quota: QuotaLedger | null;
+  /** The server's quotas, held across the cluster. */
+  quota: ClusterQuota | null;
+  /** Pauses and slow-downs of this server (not used for direct delivery's destinations). */
+  throttle: ThrottleScope;
   maxSessions: number;
 }
+
+/** Attempts at once through a direct server that sets no limit. */
+const DIRECT_MAX_SESSIONS = 100;
 
 /** What a lane needs to open its transport. */
 export type LanesDeps = TransportDeps;
@@ -73,14 +80,14 @@ export class Lanes {
       seen.add(server.id);
       const lane = this.lanes.get(server.id);
       if (lane && lane.server.updatedAt === server.updatedAt) {
-        // Pauses are set by any worker; take the newest without rebuilding the lane.
-        lane.server.pausedUntil = server.pausedUntil;
-        lane.server.pauseReason = server.pauseReason;
-        lane.server.pauseCount = server.pauseCount;
+        // Throttles and health are set by any worker; take the newest without rebuilding the lane.
+        lane.server = server;
+        lane.throttle.adopt(serverThrottle(server));
+        lane.gate.resize(lane.throttle.sessions(lane.maxSessions));
         continue;
       }
       if (lane) this.retire(lane);
-      this.lanes.set(server.id, await this.open(server));
+      this.lanes.set(server.id, this.open(server));
     }
     for (const [id, lane] of this.lanes) {
       if (!seen.has(id)) {
@@ -96,30 +103,22 @@ export class Lanes {
     await Promise.all([...this.retiring]);
   }
 
-  private async open(server: OutgoingServer): Promise<Lane> {
-    const maxSessions = server.maxConcurrent ?? this.deps.defaultMaxSessions;
+  private open(server: OutgoingServer): Lane {
+    // Direct delivery's limits are per destination (rules/shaping.txt); the server's own bounds all of them.
+    const maxSessions = server.maxConcurrent ?? (server.kind === 'direct' ? DIRECT_MAX_SESSIONS : this.deps.defaultMaxSessions);
     const limits = quotaLimits(server);
-    let quota: QuotaLedger | null = null;
-    if (limits.length > 0) {
-      quota = new QuotaLedger(limits);
-      const since = this.deps.clock.now() - Math.max(...limits.map((l) => l.windowMs));
-      const sent = await this.deps.store.db
-        .selectFrom('events')
-        .select('created_at')
-        .where('server_id', '=', server.id)
-        .where('type', '=', 'sent')
-        .where('created_at', '>', since)
-        .orderBy('created_at')
-        .execute();
-      quota.seed(sent.map((e) => e.created_at));
-    }
-    return { server, transport: createTransport(server, this.deps), gate: new Semaphore(maxSessions), quota, maxSessions };
+    const quota = limits.length > 0 ? new ClusterQuota(this.deps.store, server.id, limits) : null;
+    const throttle = new ThrottleScope(`server "${server.name}"`, serverThrottle(server), (state) => saveServerThrottle(this.deps.store, server.id, state), server.perMinute);
+    const lane: Lane = { server, transport: createTransport(server, this.deps), gate: new Semaphore(throttle.sessions(maxSessions)), quota, throttle, maxSessions };
+    return lane;
   }
 
   /** Closes a lane's sessions once every attempt holding its gate has finished. */
   private retire(lane: Lane): void {
     const done = (async () => {
       const releases = [];
+      // A slowed-down lane's gate is smaller than its sessions; every holder must be waited for.
+      lane.gate.resize(lane.maxSessions);
       for (let i = 0; i < lane.maxSessions; i++) releases.push(await lane.gate.acquire());
       await lane.transport.close();
       for (const release of releases) release();

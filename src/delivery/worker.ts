@@ -20,7 +20,10 @@ import { claimRecipients, renewLeases, type OutcomeRecord } from '../spool/index
 import { Lanes } from './lanes.js';
 import { Recorder } from './recorder.js';
 import { deliverAttempt, type Attempt, type AttemptContext } from './deliver-attempt.js';
-import { createServerRest } from './server-rest.js';
+import { createProviderThrottles } from './provider-throttles.js';
+import { createServerHealth } from './server-health.js';
+import { testConnection } from '../servers/test-connection.js';
+import { loadShaping } from '../transports/direct/shaping.js';
 import { loadAnswerRules, type AnswerRule } from './classify-answer.js';
 import { createSessionSlots } from '../throttle/index.js';
 import { createCampaignRenderer, type CampaignRenderer } from '../campaigns/campaign-renderer.js';
@@ -72,14 +75,26 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
   const { store, clock, config, log } = deps;
   const owner = newId(`wrk-${hostname().replace(/[^A-Za-z0-9-]/g, '').slice(0, 20)}-${process.pid}`);
   const slots = createSessionSlots(store, clock, owner, config.worker.leaseMs);
+  const dns = deps.dns ?? createDnsLookup(dnsOptionsOf(config.dns));
+  const clientName = deps.clientName ?? hostname();
   const lanes = new Lanes({
     store,
     clock,
     slots,
     onError: (error) => log.error({ err: error }, 'could not give back a session slot; it frees itself when its lease ends'),
     secrets: deps.secrets,
-    clientName: deps.clientName ?? hostname(),
+    clientName,
     defaultMaxSessions: config.worker.defaultMaxConcurrent,
+    dns,
+    direct: { ...config.direct, shaping: loadShaping(config.dataDir, config.direct.shapingFile) },
+    oauth: config.oauth,
+  });
+  const health = createServerHealth({
+    store,
+    clock,
+    log,
+    failuresAllowed: config.worker.unhealthyAfter,
+    test: (server) => testConnection(server, deps.secrets, server.ehloName ?? clientName),
   });
   const recorder = new Recorder(store, clock, owner, recordDeliveryBounces(() => feedbackSettings(lanes.settings())));
   // Rendering and signing happen on build threads when there is a spare core.
@@ -90,8 +105,9 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
     lanes,
     retry: config.retry,
     rules: deps.rules ?? loadAnswerRules(config.dataDir),
-    rest: createServerRest(store, clock, config.retry.serverBackoffMs, log),
-    domains: new SendingDomains(store, deps.secrets, deps.dns ?? createDnsLookup(dnsOptionsOf(config.dns)), builder),
+    throttles: createProviderThrottles(clock, config.retry.serverBackoffMs, log),
+    health,
+    domains: new SendingDomains(store, deps.secrets, dns, builder),
     bounceRules: deps.bounceRules ?? loadBounceRules(config.dataDir),
     verpKey: deps.secrets.derive('verp'),
   };
@@ -201,12 +217,25 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
   }, renewEvery);
   renewTimer.unref();
 
+  // Failover's way back: an unhealthy server's connection is tested now and then.
+  let checking = false;
+  const healthTimer = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    health
+      .checkUnhealthy(lanes.servers())
+      .catch((error: unknown) => log.error({ err: error }, 'could not test unhealthy servers'))
+      .finally(() => (checking = false));
+  }, config.worker.healthCheckMs);
+  healthTimer.unref();
+
   const done = (async () => {
     try {
       await loop();
     } finally {
       while (inFlight.size > 0) await new Promise<void>((resolve) => (wakeLoop = resolve));
       clearInterval(renewTimer);
+      clearInterval(healthTimer);
       await recorder.flush();
       await lanes.close();
       await builder.close();

@@ -56,6 +56,7 @@ import { deliverabilityRoute } from './routes/deliverability-route.js';
 import { mailboxRoutes } from './routes/mailbox-routes.js';
 import { trackingRoutes } from './routes/tracking-routes.js';
 import { unsubscribeRoutes } from './routes/unsubscribe-routes.js';
+import { oauthCallbackRoute, oauthStartRoute } from './routes/oauth-routes.js';
 
 export interface HttpOptions {
   /** Largest request body accepted (default: config api.bodyLimitBytes, 30 MB); larger ones answer 413. */
@@ -104,6 +105,7 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       loginRoute(api, ctx);
+      oauthCallbackRoute(api, ctx);
       await api.register(async (secured) => {
         secured.addHook('onRequest', authHook(authenticators));
         // Counted per API key (or session) once it is known, so one noisy client cannot starve the rest.
@@ -134,6 +136,7 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
         updateServerRoute(secured, ctx);
         removeServerRoute(secured, ctx);
         testServerConnectionRoute(secured, ctx);
+        oauthStartRoute(secured, ctx);
         getSettingsRoute(secured, ctx);
         updateSettingsRoute(secured, ctx);
         listUsersRoute(secured, ctx);

@@ -32,7 +32,7 @@ export async function createServer(ctx: ServersContext, input: ServerInput): Pro
   const fields = validate({ ...SERVER_DEFAULTS, ...input });
   await assertNameFree(ctx.store, fields.name, null);
   const now = ctx.clock.now();
-  const row: NewServerRow = { id: newId('srv', now), ...toRow(fields, ctx.secrets), pause_count: 0, created_at: now, updated_at: now };
+  const row: NewServerRow = { id: newId('srv', now), ...toRow(fields, ctx.secrets), pause_count: 0, throttle_level: 0, health_failures: 0, created_at: now, updated_at: now };
   await ctx.store.db.insertInto('servers').values(row).execute();
   return findServer(ctx.store, row.id);
 }
@@ -53,11 +53,26 @@ export async function updateServer(ctx: ServersContext, nameOrId: string, change
   const now = ctx.clock.now();
   await ctx.store.db
     .updateTable('servers')
-    .set({ ...toRow(fields, ctx.secrets), updated_at: now, paused_until: null, pause_reason: null, pause_count: 0 })
+    .set({ ...toRow(fields, ctx.secrets), updated_at: now, ...FRESH_STATE })
     .where('id', '=', current.id)
     .execute();
   return findServer(ctx.store, current.id);
 }
+
+/** A changed server starts afresh: no rest, no slow-down, healthy. */
+const FRESH_STATE = {
+  paused_until: null,
+  pause_reason: null,
+  pause_count: 0,
+  throttle_level: 0,
+  throttle_until: null,
+  throttle_reason: null,
+  throttle_rate: null,
+  throttle_period: null,
+  health_failures: 0,
+  unhealthy_since: null,
+  unhealthy_reason: null,
+} as const;
 
 export async function removeServer(store: Store, nameOrId: string): Promise<OutgoingServer> {
   const server = await findServer(store, nameOrId);
@@ -66,6 +81,9 @@ export async function removeServer(store: Store, nameOrId: string): Promise<Outg
     // A bulk server that no longer exists would silently send campaigns by normal routing.
     await trx.deleteFrom('settings').where('key', '=', 'bulk_server').where('value', '=', server.id).execute();
     await trx.deleteFrom('server_slots').where('server_id', '=', server.id).execute();
+    await trx.deleteFrom('destination_throttles').where('server_id', '=', server.id).execute();
+    await trx.deleteFrom('oauth_grants').where('server_id', '=', server.id).execute();
+    await trx.deleteFrom('oauth_states').where('server_id', '=', server.id).execute();
   });
   return server;
 }
@@ -126,5 +144,8 @@ function toRow(fields: ServerFields, box: SecretBox) {
     per_minute: fields.perMinute,
     per_hour: fields.perHour,
     per_day: fields.perDay,
+    ehlo_name: fields.ehloName,
+    source_addresses: fields.sourceAddresses.join(', '),
+    account: fields.account,
   };
 }

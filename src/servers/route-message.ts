@@ -8,6 +8,10 @@
  * 3. If none matches, From becomes `{default_from}@{domain_alias}` (the original moves to
  *    Reply-To unless the message has one) and step 2 runs again on the new address.
  * 4. Still nothing: no route, and the message fails with that reason.
+ *
+ * Failover: in steps 2 and 3 an unhealthy server (too many failed connections in a row) is
+ * passed over while a healthy one matches; with none healthy, the unhealthy ones compete as
+ * usual, since trying beats failing the message.
  */
 import { FilterMatch, matchFromFilter } from './from-filter.js';
 
@@ -18,6 +22,8 @@ export interface RoutableServer {
   priority: number;
   fromFilter: string;
   createdAt: number;
+  /** Set while the server is unhealthy. */
+  unhealthySince?: number | null;
 }
 
 export interface RoutingSettings {
@@ -52,6 +58,10 @@ export function routeMessage<S extends RoutableServer>(
 }
 
 function bestServer<S extends RoutableServer>(servers: readonly S[], fromAddress: string): S | null {
+  return bestOf(servers.filter((s) => !s.unhealthySince), fromAddress) ?? bestOf(servers, fromAddress);
+}
+
+function bestOf<S extends RoutableServer>(servers: readonly S[], fromAddress: string): S | null {
   let best: S | null = null;
   let bestMatch = FilterMatch.None;
   for (const server of servers) {

@@ -1,6 +1,8 @@
 /** The fields of an outgoing server as people and programs give them (CLI flags, API JSON). */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
+import { isIP } from 'node:net';
+import { SERVER_AUTHS, SERVER_KINDS, SERVER_SECURITIES } from '../store/index.js';
 import { checkFromFilter } from './from-filter.js';
 
 const singleLine = z.string().refine((v) => !/[\r\n\u0000]/.test(v), 'must not contain CR, LF or NUL');
@@ -8,7 +10,7 @@ const limit = z.number().int().positive().max(10_000_000).nullable();
 
 export const serverFieldsSchema = z.object({
   name: singleLine.trim().min(1, 'is required').max(100),
-  kind: z.enum(['smtp', 'sandbox']),
+  kind: z.enum(SERVER_KINDS),
   priority: z.number().int().min(0).max(1_000_000),
   fromFilter: singleLine.max(2000).superRefine((v, ctx) => {
     const problem = checkFromFilter(v);
@@ -17,8 +19,8 @@ export const serverFieldsSchema = z.object({
   active: z.boolean(),
   host: singleLine.max(253),
   port: z.number().int().min(0).max(65535),
-  security: z.enum(['none', 'starttls', 'tls']),
-  auth: z.enum(['none', 'password', 'certificate']),
+  security: z.enum(SERVER_SECURITIES),
+  auth: z.enum(SERVER_AUTHS),
   username: singleLine.max(500).nullable(),
   password: z.string().max(5000).nullable(),
   certificate: z.string().max(100_000).nullable(),
@@ -29,6 +31,9 @@ export const serverFieldsSchema = z.object({
   perMinute: limit,
   perHour: limit,
   perDay: limit,
+  ehloName: singleLine.max(253).regex(/^[A-Za-z0-9.-]+$/, 'must be a host name').nullable(),
+  sourceAddresses: z.array(z.string().refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address')).max(64),
+  account: singleLine.max(320).regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').nullable(),
 });
 
 export type ServerFields = z.infer<typeof serverFieldsSchema>;
@@ -53,16 +58,64 @@ export const SERVER_DEFAULTS: Omit<ServerFields, 'name'> = {
   perMinute: null,
   perHour: null,
   perDay: null,
+  ehloName: null,
+  sourceAddresses: [],
+  account: null,
 };
 
 const DEFAULT_PORTS = { none: 25, starttls: 587, tls: 465 } as const;
 
-/** Checks that fields that depend on each other agree; the port defaults from the security mode. */
+/**
+ * Where each provider's SMTP submission listens (changeable, so tests can point at a local
+ * server): Gmail implicit TLS on 465, Microsoft 365 STARTTLS on 587.
+ */
+export const PROVIDER_SMTP = {
+  gmail: { host: 'smtp.gmail.com', port: 465, security: 'tls' },
+  microsoft: { host: 'smtp.office365.com', port: 587, security: 'starttls' },
+} as const;
+
+/**
+ * Fills what a kind implies and checks that fields that depend on each other agree:
+ *   smtp       the port defaults from the security mode
+ *   direct     port 25 at the recipients' MX hosts (changeable for tests); no host, no auth
+ *   gmail      smtp.gmail.com:465; OAuth 2.0, or an app password with the account as user name
+ *   microsoft  smtp.office365.com:587; the From filter is the account's address, since Outlook
+ *              refuses any other From (routing then rewrites From as for any unmatched address)
+ */
 export const serverSchema = serverFieldsSchema
-  .transform((s) => (s.kind === 'smtp' && s.port === 0 ? { ...s, port: DEFAULT_PORTS[s.security] } : s))
+  .transform((s) => {
+    if (s.kind === 'smtp' && s.port === 0) return { ...s, port: DEFAULT_PORTS[s.security] };
+    if (s.kind === 'direct') return { ...s, host: '', port: s.port || 25, auth: 'none' as const, username: null };
+    if (s.kind === 'gmail' || s.kind === 'microsoft') {
+      const provider = PROVIDER_SMTP[s.kind];
+      const account = s.account?.toLowerCase() ?? null;
+      return {
+        ...s,
+        account,
+        host: s.host || provider.host,
+        port: s.port || provider.port,
+        security: s.host ? s.security : provider.security,
+        username: s.auth === 'password' ? account : null,
+        fromFilter: s.kind === 'microsoft' && account ? account : s.fromFilter,
+      };
+    }
+    return s;
+  })
   .superRefine((s, ctx) => {
-    if (s.kind === 'smtp' && !/^[A-Za-z0-9.-]+$|^\[?[0-9a-fA-F:.]+\]?$/.test(s.host)) {
+    if ((s.kind === 'smtp' || s.kind === 'gmail' || s.kind === 'microsoft') && !/^[A-Za-z0-9.-]+$|^\[?[0-9a-fA-F:.]+\]?$/.test(s.host)) {
       ctx.addIssue({ code: 'custom', path: ['host'], message: s.host ? 'must be a host name or an IP address' : 'is required for an SMTP server' });
+    }
+    if ((s.kind === 'gmail' || s.kind === 'microsoft') && !s.account) {
+      ctx.addIssue({ code: 'custom', path: ['account'], message: `is required for a ${s.kind === 'gmail' ? 'Gmail' : 'Microsoft'} server (the address it sends as)` });
+    }
+    if (s.auth === 'oauth2' && s.kind !== 'gmail' && s.kind !== 'microsoft') {
+      ctx.addIssue({ code: 'custom', path: ['auth'], message: 'oauth2 is for gmail and microsoft servers' });
+    }
+    if ((s.kind === 'gmail' || s.kind === 'microsoft') && s.auth !== 'oauth2' && s.auth !== 'password') {
+      ctx.addIssue({ code: 'custom', path: ['auth'], message: 'must be oauth2, or password for an app password' });
+    }
+    if (s.sourceAddresses.length > 0 && s.kind !== 'direct') {
+      ctx.addIssue({ code: 'custom', path: ['sourceAddresses'], message: 'are for direct delivery only' });
     }
     if (s.auth === 'password') {
       if (!s.username) ctx.addIssue({ code: 'custom', path: ['username'], message: 'is required with password authentication' });

@@ -23,6 +23,25 @@ export interface OutgoingServer {
   pausedUntil: number | null;
   pauseReason: string | null;
   pauseCount: number;
+  /** Name sent with EHLO; null: the worker's host name. */
+  ehloName: string | null;
+  /** Direct delivery: local addresses to send from, in turn (empty: the system's choice). */
+  sourceAddresses: string[];
+  /** Gmail / Microsoft: the account's address. */
+  account: string | null;
+  /** Slow-down level: concurrency and rate halved per level; steps down by one at `throttleUntil`. */
+  throttleLevel: number;
+  throttleUntil: number | null;
+  throttleReason: string | null;
+  /** While slowed down: the most messages per minute. */
+  throttleRate: number | null;
+  /** How long each slow-down level lasts. */
+  throttlePeriod: number | null;
+  /** Consecutive connection or TLS failures. */
+  healthFailures: number;
+  /** Since when routing passes this server over (too many failures in a row); null: healthy. */
+  unhealthySince: number | null;
+  unhealthyReason: string | null;
   createdAt: number;
   updatedAt: number;
   /** The sealed secrets; never shown, only opened with `openServerSecrets`. */
@@ -57,6 +76,17 @@ export function serverFromRow(row: ServerRow): OutgoingServer {
     pausedUntil: row.paused_until,
     pauseReason: row.pause_reason,
     pauseCount: row.pause_count,
+    ehloName: row.ehlo_name,
+    sourceAddresses: row.source_addresses.split(',').map((s) => s.trim()).filter(Boolean),
+    account: row.account,
+    throttleLevel: row.throttle_level,
+    throttleUntil: row.throttle_until,
+    throttleReason: row.throttle_reason,
+    throttleRate: row.throttle_rate,
+    throttlePeriod: row.throttle_period,
+    healthFailures: row.health_failures,
+    unhealthySince: row.unhealthy_since,
+    unhealthyReason: row.unhealthy_reason,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     sealedSecret: row.secret,
@@ -69,10 +99,13 @@ export function openServerSecrets(server: OutgoingServer, box: SecretBox): Serve
 
 /** What may be shown to a person or printed: everything but the secrets (and whether they are set), times as ISO 8601. */
 export function publicServer(server: OutgoingServer) {
-  const { sealedSecret, pausedUntil, createdAt, updatedAt, ...rest } = server;
+  const { sealedSecret, pausedUntil, throttleUntil, unhealthySince, createdAt, updatedAt, ...rest } = server;
+  const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
   return {
     ...rest,
-    pausedUntil: pausedUntil === null ? null : new Date(pausedUntil).toISOString(),
+    pausedUntil: iso(pausedUntil),
+    throttleUntil: iso(throttleUntil),
+    unhealthySince: iso(unhealthySince),
     createdAt: new Date(createdAt).toISOString(),
     updatedAt: new Date(updatedAt).toISOString(),
     hasSecret: sealedSecret !== null,

@@ -10,6 +10,7 @@ export type TestResult = { ok: true; detail: string } | { ok: false; stage: Sess
 
 export async function testConnection(server: OutgoingServer, box: SecretBox, clientName: string, timeoutMs = 15_000): Promise<TestResult> {
   if (server.kind === 'sandbox') return { ok: true, detail: 'sandbox server: mail is kept in the local inbox' };
+  if (server.kind === 'direct') return { ok: true, detail: "direct delivery: each recipient domain's MX hosts are looked up and tried when mail goes" };
   const opened = await openSmtpSession(server, openServerSecrets(server, box), { clientName, connectionTimeoutMs: timeoutMs, socketTimeoutMs: timeoutMs });
   if (!opened.ok) return { ok: false, stage: opened.stage, message: `${opened.stage}: ${opened.detail}` };
   const connection = opened.connection;

@@ -9,6 +9,7 @@ import * as templates from './migrations/0007-templates.js';
 import * as campaigns from './migrations/0008-campaigns.js';
 import * as domains from './migrations/0009-domains.js';
 import * as feedback from './migrations/0010-feedback.js';
+import * as deliveryPaths from './migrations/0011-delivery-paths.js';
 import type { Database } from './tables.js';
 
 /** Migrations are listed here rather than read from a folder, so the built package needs no file lookups. */
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0008-campaigns': campaigns,
   '0009-domains': domains,
   '0010-feedback': feedback,
+  '0011-delivery-paths': deliveryPaths,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

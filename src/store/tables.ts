@@ -1,9 +1,13 @@
 /** Table types shared by both databases. Times are epoch milliseconds; booleans are 0 / 1. */
 import type { Selectable, Insertable, Updateable } from 'kysely';
 
-export type ServerKind = 'smtp' | 'sandbox';
-export type ServerSecurity = 'none' | 'starttls' | 'tls';
-export type ServerAuth = 'none' | 'password' | 'certificate';
+/** `direct`: Postroom's own delivery to the recipients' MX hosts; `gmail` / `microsoft`: an account's SMTP with OAuth 2.0 or an app password. */
+export const SERVER_KINDS = ['smtp', 'sandbox', 'direct', 'gmail', 'microsoft'] as const;
+export type ServerKind = (typeof SERVER_KINDS)[number];
+export const SERVER_SECURITIES = ['none', 'starttls', 'tls'] as const;
+export type ServerSecurity = (typeof SERVER_SECURITIES)[number];
+export const SERVER_AUTHS = ['none', 'password', 'certificate', 'oauth2'] as const;
+export type ServerAuth = (typeof SERVER_AUTHS)[number];
 /** `paused`: waiting in a paused campaign; never claimed until the campaign resumes. */
 /**
  * `bounced` and `complained` follow `sent` when a bounce or complaint comes back for the
@@ -16,7 +20,7 @@ export type MessageStatus = RecipientStatus;
  * The event log's types; bounced, complained, opened, clicked and unsubscribed come from feedback.
  * `campaign_finished` is a campaign's event: its `message_id` holds the campaign id.
  */
-export type EventType = 'queued' | 'sent' | 'deferred' | 'failed' | 'cancelled' | 'retried' | 'held' | 'expired' | 'bounced' | 'complained' | 'opened' | 'clicked' | 'unsubscribed' | 'suppressed' | 'campaign_finished' | 'campaign_paused';
+export type EventType = 'queued' | 'sent' | 'deferred' | 'failed' | 'cancelled' | 'retried' | 'held' | 'expired' | 'bounced' | 'complained' | 'opened' | 'clicked' | 'unsubscribed' | 'suppressed' | 'campaign_finished' | 'campaign_paused' | 'server_unhealthy' | 'server_healthy';
 
 export interface ServersTable {
   id: string;
@@ -42,6 +46,26 @@ export interface ServersTable {
   paused_until: number | null;
   pause_reason: string | null;
   pause_count: number;
+  /** Name sent with EHLO; null: the host name. */
+  ehlo_name: string | null;
+  /** Direct delivery: comma-separated local IPv4 / IPv6 addresses to send from, in turn; '' for the system's choice. */
+  source_addresses: string;
+  /** Gmail / Microsoft: the account's address (Microsoft sends only as it). */
+  account: string | null;
+  /** Slow-down level after a provider's "slow down" answer: concurrency and rate are halved per level. */
+  throttle_level: number;
+  /** When the current level steps back down by one (a gradual return). */
+  throttle_until: number | null;
+  throttle_reason: string | null;
+  /** While slowed down: the most messages per minute (halved per level from what was being sent). */
+  throttle_rate: number | null;
+  /** How long each slow-down level lasts (the matching rule's duration). */
+  throttle_period: number | null;
+  /** Consecutive connection or TLS failures; reset by a session that opens. */
+  health_failures: number;
+  /** Set once health_failures reaches the limit: routing passes the server over until a Test Connection succeeds. */
+  unhealthy_since: number | null;
+  unhealthy_reason: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -247,6 +271,7 @@ export interface DkimKeysTable {
 
 import type { CampaignsTable, ContactImportsTable, ContactsTable, ListMembersTable, ListsTable, SegmentsTable, TemplatesTable } from './campaign-tables.js';
 import type { EngagementsTable, FeedbackTable, InboundMessagesTable, MailboxesTable, SuppressionsTable } from './feedback-tables.js';
+import type { DestinationThrottlesTable, OAuthGrantsTable, OAuthStatesTable, RateWindowsTable } from './delivery-tables.js';
 
 export interface Database {
   servers: ServersTable;
@@ -278,6 +303,10 @@ export interface Database {
   suppressions: SuppressionsTable;
   engagements: EngagementsTable;
   mailboxes: MailboxesTable;
+  destination_throttles: DestinationThrottlesTable;
+  oauth_grants: OAuthGrantsTable;
+  oauth_states: OAuthStatesTable;
+  rate_windows: RateWindowsTable;
 }
 
 export type ServerRow = Selectable<ServersTable>;

@@ -1,7 +1,8 @@
 /**
- * A server's quotas ("no more than 100 per minute, 2,000 per hour, 10,000 per day") as a sliding
- * log of send times: a send is allowed while fewer than `limit` sends fall in the last window,
- * so the limit holds over every span of that length, not just per clock minute.
+ * Quotas kept in one process ("no more than 12 a minute" while a provider has us slowed down)
+ * as a sliding log of send times: a send is allowed while fewer than `limit` sends fall in the
+ * last window, so the limit holds over every span of that length, not just per clock minute.
+ * A server's configured quotas are held cluster-wide by ClusterQuota.
  */
 export interface QuotaLimit {
   name: 'minute' | 'hour' | 'day';
@@ -18,11 +19,6 @@ export class QuotaLedger {
 
   constructor(private readonly limits: QuotaLimit[]) {
     this.longest = Math.max(0, ...limits.map((l) => l.windowMs));
-  }
-
-  /** Sends made before this process started (from the event log), oldest first. */
-  seed(times: number[]): void {
-    for (const t of times) this.times.push(t);
   }
 
   /**

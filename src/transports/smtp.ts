@@ -8,8 +8,8 @@
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { NodemailerError } from 'nodemailer/lib/errors';
 import { parseSmtpAnswer } from '../lib/smtp-answer.js';
-import type { OutgoingServer, ServerSecrets } from '../servers/server-record.js';
-import { openSmtpSession, socketClosed, type SessionOptions } from './smtp-session.js';
+import type { ServerSecrets } from '../servers/server-record.js';
+import { openSmtpSession, socketClosed, type SessionOptions, type SessionTarget } from './smtp-session.js';
 import type { Envelope, SendResult, Transport } from './transport.js';
 
 /** Permission to open one more session, from a limit shared with other workers; the function gives it back. */
@@ -36,7 +36,7 @@ interface Session {
   closed: Promise<void>;
 }
 
-export function createSmtpTransport(server: OutgoingServer, secrets: ServerSecrets, options: SmtpTransportOptions): Transport {
+export function createSmtpTransport(server: SessionTarget, secrets: ServerSecrets, options: SmtpTransportOptions): Transport {
   const maxMessages = options.maxMessagesPerSession ?? 1000;
   const maxAgeMs = options.maxSessionAgeMs ?? 300_000;
   const idleMs = options.idleMs ?? 5_000;
@@ -93,6 +93,8 @@ export function createSmtpTransport(server: OutgoingServer, secrets: ServerSecre
           givePermit();
           open -= 1;
           wake();
+          // A revoked grant: nothing was tried on the message's behalf, so it waits without spending an attempt.
+          if (opened.rest) return { kind: 'throttled', until: opened.rest.until, reason: opened.rest.reason };
           return { kind: 'trouble', stage: opened.stage, detail: opened.detail, answer: opened.answer };
         }
         return track(opened.connection, givePermit);

@@ -139,7 +139,10 @@ describe('server commands', () => {
 
     const updated = await okJson(dir, ['server', 'update', 'Main', '--priority', '5', '--inactive']);
     expect(updated).toMatchObject({ name: 'Main', priority: 5, active: false, auth: 'password', username: 'me', hasSecret: true });
-    expect(await ok(dir, ['server', 'update', 'Backup', '--priority', '1'])).toBe('updated server Backup\n');
+    expect(await ok(dir, ['server', 'update', 'Backup', '--priority', '1', '--per-day', '2000'])).toBe('updated server Backup\n');
+    const shown = await ok(dir, ['server', 'show', 'Backup']);
+    expect(shown).toMatch(/^state: active$/m);
+    expect(shown).toMatch(/^quota per day: 0 of 2000 used, the count starts again at \d{4}-\d\d-\d\d 00:00:00Z$/m);
 
     const listed = await okJson(dir, ['server', 'list']);
     expect(listed.map((s: { name: string; priority: number; active: boolean }) => [s.name, s.priority, s.active])).toEqual([
@@ -162,7 +165,7 @@ describe('server commands', () => {
     const again = await cli(dir, ['server', 'remove', 'Primary']);
     expect(again.code).toBe(1);
     expect(again.stderr).toBe('error: server: no server named "Primary"\n');
-    // Fourteen command starts: on a busy 2-core machine each may take a few seconds.
+    // Fifteen command starts: on a busy 2-core machine each may take a few seconds.
   }, 150_000);
 
   it('authenticates with the password read from --password-env when it delivers', async () => {

@@ -98,20 +98,6 @@ describe.each(testDatabaseKinds())('faults on %s', (kind) => {
     expect(server).toMatchObject({ pause_count: 0, paused_until: null });
   });
 
-  it('a rate-limit answer in the text (Gmail 4.7.28) rests the server instead of spending attempts', async () => {
-    let refused = 0;
-    await setUp(
-      { script: { rcpt: () => (refused++ < 1 ? { code: 450, text: '4.7.28 Our system has detected an unusual rate of unsolicited mail' } : undefined) } },
-      { serverBackoffMs: 200 },
-    );
-    const id = await engine.enqueue(simpleMessage(1));
-    engine.startWorker();
-    await engine.waitForStatus([id], ['sent']);
-    const { recipients, events } = await engine.message(id);
-    expect(recipients[0]).toMatchObject({ attempts: 1 });
-    expect(events.map((e) => e.type)).toEqual(['queued', 'held', 'sent']);
-  });
-
   it('a message still refused when its lifetime ends fails as expired, keeping the last answer', async () => {
     await setUp({ script: { rcpt: () => ({ code: 452, text: '4.2.2 Mailbox full' }) } }, { firstDelayMs: 150, lifetimeMs: 1_000 });
     const id = await engine.enqueue(simpleMessage(1));

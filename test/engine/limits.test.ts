@@ -97,4 +97,26 @@ describe.each(testDatabaseKinds())('server limits on %s', (kind) => {
     const attempts = await engine.app.store.db.selectFrom('recipients').select('attempts').where('message_id', 'in', limitedIds).execute();
     expect(attempts.every((a) => a.attempts === 1)).toBe(true);
   });
+
+  it('a per-minute quota holds for the server as a whole with two workers', async () => {
+    const clock = manualClock();
+    const sink = await startSink();
+    sinks.push(sink);
+    engine = await createEngine(kind, { clock, worker: { leaseMs: 24 * 3_600_000 } });
+    await engine.addServer(smtpServer(sink.port, { name: 'limited', perMinute: 12 }));
+    const ids = await enqueueMany(30);
+    engine.startWorker();
+    engine.startWorker();
+    await sink.waitForMessages(12);
+    await settle();
+    // Each worker alone would allow 12; together they still send 12 in the minute.
+    expect(sink.messages).toHaveLength(12);
+    clock.advance(60_000);
+    await sink.waitForMessages(24);
+    await settle();
+    expect(sink.messages).toHaveLength(24);
+    clock.advance(60_000);
+    await engine.waitForStatus(ids, ['sent']);
+    expect(sink.messages).toHaveLength(30);
+  });
 });

@@ -15,6 +15,10 @@ export interface EngineOptions {
   retry?: Partial<Config['retry']>;
   /** DNS server (HOST:PORT) for the worker's lookups; default: none reachable. */
   dns?: string;
+  /** Direct delivery: the MTA-STS policy port and extra trusted CA file. */
+  direct?: Partial<Config['direct']>;
+  /** Gmail / Microsoft OAuth endpoints (a fake authorization server in tests). */
+  oauth?: Partial<Config['oauth']>;
 }
 
 export interface Engine {
@@ -42,6 +46,8 @@ export async function createEngine(kind: TestDatabaseKind, options: EngineOption
     retry: { ...base.retry, firstDelayMs: 200, maxDelayMs: 2_000, serverBackoffMs: 300, ...options.retry },
     // No DNS leaves the machine: lookups go to a local test server, or to a closed port and fail at once.
     dns: { ...base.dns, servers: options.dns ?? NO_DNS },
+    direct: { ...base.direct, ...options.direct },
+    oauth: { ...base.oauth, ...options.oauth },
   };
   const app = await openApp(config, { clock: options.clock, log: pino({ level: process.env.POSTROOM_TEST_LOG ?? 'silent' }) });
   const workers: Worker[] = [];

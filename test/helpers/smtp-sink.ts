@@ -14,6 +14,12 @@ export interface SinkMessage {
   subject: string | null;
   at: number;
   user: string | null;
+  /** Whether the session was encrypted (TLS or STARTTLS) when the message came. */
+  tls: boolean;
+  /** The address the client connected to (direct delivery picks it from DNS). */
+  localAddress: string;
+  /** The name the client gave with EHLO. */
+  ehlo: string;
 }
 
 /** What the sink should answer; `undefined` means accept. */
@@ -36,6 +42,9 @@ export interface SinkCounters {
 }
 
 export interface SinkOptions {
+  /** Listen here rather than 127.0.0.1 on a free port (direct delivery tests give several MX hosts one port). */
+  host?: string;
+  port?: number;
   /** Implicit TLS from the first byte. */
   secure?: boolean;
   /** PEM certificate and key for TLS and STARTTLS; without them no STARTTLS is offered. */
@@ -45,6 +54,12 @@ export interface SinkOptions {
   requireClientCertCa?: string;
   /** Require AUTH with these credentials (PLAIN and LOGIN offered). */
   auth?: { username: string; password: string; methods?: string[] };
+  /**
+   * Require AUTH XOAUTH2 (offered beside `auth`'s methods): `accepts` says whether a user's
+   * access token is good. A refused token is answered as Gmail does (`challenge`: a 334 with a
+   * JSON status, then 535 after the client's empty line) or as Microsoft does (`535` at once).
+   */
+  oauth?: { accepts(user: string, accessToken: string): boolean; failure?: 'challenge' | '535' };
   /** Pause this long before answering DATA (a slow server). */
   dataDelayMs?: number;
   script?: SinkScript;
@@ -57,7 +72,7 @@ export interface Sink {
   maxConcurrent(): number;
   concurrent(): number;
   counters: SinkCounters;
-  authAttempts: Array<{ method: string; username: string }>;
+  authAttempts: Array<{ method: string; username: string; accessToken?: string }>;
   close(): Promise<void>;
   waitForMessages(count: number, timeoutMs?: number): Promise<void>;
 }
@@ -87,13 +102,20 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     cert: options.cert,
     hideSTARTTLS: !options.cert,
     disabledCommands: options.cert ? [] : ['STARTTLS'],
-    authOptional: !options.auth,
-    authMethods: options.auth?.methods ?? ['PLAIN', 'LOGIN'],
+    authOptional: !options.auth && !options.oauth,
+    authMethods: [...(options.auth?.methods ?? (options.oauth ? [] : ['PLAIN', 'LOGIN'])), ...(options.oauth ? ['XOAUTH2'] : [])],
     allowInsecureAuth: true,
     logger: false,
     size: 50 * 1024 * 1024,
     ...(options.requireClientCertCa ? { requestCert: true, rejectUnauthorized: true, ca: options.requireClientCertCa } : {}),
     onAuth(auth, _session, callback) {
+      if (auth.method === 'XOAUTH2' && options.oauth) {
+        const token = auth.accessToken ?? '';
+        authAttempts.push({ method: auth.method, username: auth.username ?? '', accessToken: token });
+        if (options.oauth.accepts(auth.username ?? '', token)) return callback(null, { user: auth.username });
+        if (options.oauth.failure === '535') return callback(Object.assign(new Error('5.7.3 Authentication unsuccessful'), { responseCode: 535 }));
+        return callback(null, { data: { status: '401', schemes: 'bearer', scope: 'https://mail.google.com/' } });
+      }
       authAttempts.push({ method: auth.method, username: auth.username ?? '' });
       if (options.auth && auth.username === options.auth.username && auth.password === options.auth.password) {
         return callback(null, { user: auth.username });
@@ -101,7 +123,7 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
       return callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
     },
     onMailFrom(address, session, callback) {
-      if (options.auth && !session.user) return callback(Object.assign(new Error('5.7.0 Authentication required'), { responseCode: 530 }));
+      if ((options.auth || options.oauth) && !session.user) return callback(Object.assign(new Error('5.7.0 Authentication required'), { responseCode: 530 }));
       if (answer(script.mail?.(address.address, counters), session, callback)) return;
       callback();
     },
@@ -135,6 +157,9 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
           subject: /^subject:\s*(.+)$/im.exec(head)?.[1]?.trim() ?? null,
           at: Date.now(),
           user: typeof session.user === 'string' ? session.user : null,
+          tls: session.secure,
+          localAddress: session.localAddress,
+          ehlo: session.hostNameAppearsAs,
         };
         counters.messages += 1;
         const reply = () => {
@@ -173,7 +198,13 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
   });
   server.on('error', () => undefined);
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.removeListener('error', reject);
+      resolve();
+    });
+  });
   const port = (server.server.address() as AddressInfo).port;
 
   return {

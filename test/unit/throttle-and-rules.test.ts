@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { QuotaLedger, Semaphore } from '../../src/throttle/index.js';
-import { classifyAnswer, loadAnswerRules, parseAnswerRules } from '../../src/delivery/classify-answer.js';
+import { classifyAnswer, loadAnswerRules, parseAnswerRules, readAnswer } from '../../src/delivery/classify-answer.js';
 import { parseSmtpAnswer } from '../../src/lib/smtp-answer.js';
 import { createSecretBox } from '../../src/servers/secret-box.js';
 import { retryDelay } from '../../src/spool/backoff.js';
@@ -29,11 +29,6 @@ describe('quota ledger', () => {
     expect(ledger.take(61_000, 1)).toMatchObject({ ok: false, until: 3_600_000 });
   });
 
-  it('remembers sends from before a restart', () => {
-    const ledger = new QuotaLedger([{ name: 'day', limit: 2, windowMs: 86_400_000 }]);
-    ledger.seed([1_000, 2_000]);
-    expect(ledger.take(3_000)).toMatchObject({ ok: false, until: 86_401_000 });
-  });
 });
 
 describe('semaphore', () => {
@@ -63,11 +58,13 @@ describe('semaphore', () => {
 describe('SMTP answers', () => {
   const rules = loadAnswerRules(null);
   const cases: Array<[string, string]> = [
-    ['421 4.7.0 Too many connections', 'rate-limit'],
-    ['450 4.7.28 Our system has detected an unusual rate of unsolicited mail', 'rate-limit'],
-    ['451 4.7.500 Server busy. Please try again later', 'rate-limit'],
-    ['421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume', 'rate-limit'],
-    ['550 5.4.5 Daily user sending limit exceeded', 'rate-limit'],
+    ['421 4.7.0 Too many connections', 'pause'],
+    ['421 4.7.0 Try again later, closing connection.', 'slow-down'],
+    ['450 4.7.28 Our system has detected an unusual rate of unsolicited mail', 'pause'],
+    ['451 4.7.500 Server busy. Please try again later', 'pause'],
+    ['421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume', 'slow-down'],
+    ['550 5.4.5 Daily user sending limit exceeded', 'pause'],
+    ['454 Throttling failure: Maximum sending rate exceeded.', 'slow-down'],
     ['451 4.3.0 Temporary local problem', 'temporary'],
     ['452 4.2.2 Mailbox full', 'temporary'],
     ['550 5.7.1 Greylisted, please try again later', 'temporary'],
@@ -88,7 +85,15 @@ describe('SMTP answers', () => {
 
   it('reports a bad rule with its file and line', () => {
     expect(() => parseAnswerRules('# comment\nrate-limit 4x1 * *\n', 'mine.txt')).toThrow(/mine.txt:2: "4x1" is not a code pattern/);
-    expect(() => parseAnswerRules('slow 421 * *\n', 'mine.txt')).toThrow(/mine.txt:1: expected CLASS CODE ENHANCED TEXT/);
+    expect(() => parseAnswerRules('slow 421 * *\n', 'mine.txt')).toThrow(/mine.txt:1: expected CLASS\[\/DURATION\] CODE ENHANCED TEXT/);
+    expect(() => parseAnswerRules('temporary/1h 421 * *\n', 'mine.txt')).toThrow(/mine.txt:1: only slow-down and pause take a duration/);
+  });
+
+  it('reads durations, and the older class name rate-limit as pause', () => {
+    const mine = parseAnswerRules('pause/90s 421 * *\nslow-down/2h 4** 4.7.0 *\nrate-limit 451 * *\n', 'mine');
+    expect(readAnswer(mine, parseSmtpAnswer('421 bye'))).toEqual({ answerClass: 'pause', durationMs: 90_000, source: 'mine:1' });
+    expect(readAnswer(mine, parseSmtpAnswer('450 4.7.0 later'))).toEqual({ answerClass: 'slow-down', durationMs: 7_200_000, source: 'mine:2' });
+    expect(readAnswer(mine, parseSmtpAnswer('451 busy'))).toEqual({ answerClass: 'pause', durationMs: null, source: 'mine:3' });
   });
 
   it('lets an operator rule win over the built-in ones', () => {

@@ -18,7 +18,7 @@ const LiveEventsContext = createContext<LiveEvents>({ subscribe: () => () => und
  * Every type the stream sends (src/http/routes/list-events.ts EVENT_TYPES): a named server-sent
  * event reaches only a listener for its name, so a type missing here is silently dropped.
  */
-const EVENT_TYPES = ['queued', 'sent', 'deferred', 'failed', 'cancelled', 'retried', 'held', 'expired', 'bounced', 'complained', 'suppressed', 'opened', 'clicked', 'unsubscribed', 'campaign_finished', 'campaign_paused'];
+const EVENT_TYPES = ['queued', 'sent', 'deferred', 'failed', 'cancelled', 'retried', 'held', 'expired', 'bounced', 'complained', 'suppressed', 'opened', 'clicked', 'unsubscribed', 'campaign_finished', 'campaign_paused', 'server_unhealthy', 'server_healthy'];
 
 export function LiveEventsProvider({ children }: { children: ReactNode }) {
   const listeners = useRef(new Set<Listener>());

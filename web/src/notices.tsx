@@ -2,7 +2,8 @@
  * Watches the live events for what an operator should hear about without looking:
  * - a server starts failing (several deferrals or failures in a row with no delivery between);
  * - a batch finishes (a burst of sending ends and the queue is empty again);
- * - a campaign finishes, or is paused by the guardrail (its bounce or complaint rate is too high).
+ * - a campaign finishes, or is paused by the guardrail (its bounce or complaint rate is too high);
+ * - failover: a server is marked unhealthy (its mail goes to the next server), or is back.
  */
 import { useRef } from 'react';
 import { api } from './api';
@@ -27,6 +28,12 @@ export function DeliveryNotices() {
     if (event.type === 'campaign_paused') {
       // The detail names the campaign and says why: "Winter: paused by the guardrail: bounce rate …".
       toast({ kind: 'error', title: 'Campaign paused', body: event.detail ?? undefined, desktop: true });
+      return;
+    }
+    if (event.type === 'server_unhealthy' || event.type === 'server_healthy') {
+      // The detail says which server, why, and where its mail goes.
+      const unhealthy = event.type === 'server_unhealthy';
+      toast({ kind: unhealthy ? 'error' : 'success', title: unhealthy ? 'Server unhealthy' : 'Server back', body: event.detail ?? undefined, desktop: unhealthy });
       return;
     }
     const server = event.server;

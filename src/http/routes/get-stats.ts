@@ -3,6 +3,7 @@
  * A sender's numbers count only their own messages.
  */
 import { z } from 'zod';
+import { SERVER_KINDS } from '../../store/index.js';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { readActivity, readQueue, readServerActivity, type ServerActivity } from '../../spool/index.js';
@@ -45,7 +46,7 @@ export function getStatsRoute(app: FastifyInstance, ctx: HttpContext): void {
               z.object({
                 id: z.string(),
                 name: z.string(),
-                kind: z.enum(['smtp', 'sandbox']),
+                kind: z.enum(SERVER_KINDS),
                 active: z.boolean(),
                 health: z.enum(['ok', 'failing', 'paused', 'inactive', 'idle']),
                 lastHour: counts,

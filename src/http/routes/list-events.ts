@@ -6,7 +6,7 @@ import { requireUser } from '../auth.js';
 import { InputError } from '../../lib/input-error.js';
 import { visibleMessage, type HttpContext } from '../context.js';
 
-export const EVENT_TYPES = ['queued', 'sent', 'deferred', 'failed', 'cancelled', 'retried', 'held', 'expired', 'bounced', 'complained', 'suppressed', 'opened', 'clicked', 'unsubscribed', 'campaign_finished', 'campaign_paused'] as const;
+export const EVENT_TYPES = ['queued', 'sent', 'deferred', 'failed', 'cancelled', 'retried', 'held', 'expired', 'bounced', 'complained', 'suppressed', 'opened', 'clicked', 'unsubscribed', 'campaign_finished', 'campaign_paused', 'server_unhealthy', 'server_healthy'] as const;
 const time = z.iso.datetime({ offset: true }).transform((v) => Date.parse(v));
 
 export function listEventsRoute(app: FastifyInstance, ctx: HttpContext): void {
