@@ -39,7 +39,12 @@ export class ClusterQuota {
       }
       // A message with more recipients than a quota goes alone into an empty window.
       const need = Math.min(count, limit.limit);
-      if (held.left < need) held.left += await this.reserve(limit, windowStart, Math.max(need - held.left, blockOf(limit.limit)));
+      if (held.left < need) {
+        // Not `held.left += await …`: that reads `left` before the await, and sends reserved by
+        // takes running meanwhile would be lost.
+        const got = await this.reserve(limit, windowStart, Math.max(need - held.left, blockOf(limit.limit)));
+        held.left += got;
+      }
       if (held.left < need) return { ok: false, until: windowStart + limit.windowMs, reason: `quota of ${limit.limit} per ${limit.name} reached` };
     }
     for (const limit of this.limits) this.held.get(limit.name)!.left -= Math.min(count, limit.limit);

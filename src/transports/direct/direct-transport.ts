@@ -21,7 +21,7 @@ import type { TransportDeps } from '../index.js';
 import type { SessionTarget } from '../smtp-session.js';
 import { destinationOf } from './shaping.js';
 import { DestinationPool, type DestinationState } from './destination-pool.js';
-import { MxCache, hostAddresses, resolveMx } from './resolve-mx.js';
+import { LookupCache, hostAddresses, mxCache, resolveMx } from './resolve-mx.js';
 import { MtaStsPolicies, mtaStsRequirement, type MtaStsResult } from './mta-sts.js';
 
 type Trouble = Extract<SendResult, { kind: 'trouble' }>;
@@ -31,7 +31,9 @@ export function createDirectTransport(server: OutgoingServer, deps: TransportDep
   const direct = deps.direct;
   if (!dns || !direct) throw new Error('direct delivery needs a DNS resolver and its options');
   const ca = direct.mtaStsCa ? readFileSync(direct.mtaStsCa, 'utf8') : undefined;
-  const mx = new MxCache({ now: () => deps.clock.now() });
+  const mx = mxCache({ now: () => deps.clock.now() });
+  // A lookup that failed answers [] here (the host is passed over) and is not kept.
+  const addressesOf = new LookupCache<string[]>({ now: () => deps.clock.now() }, (list) => list.length > 0);
   const policies = new MtaStsPolicies({ dns, port: direct.mtaStsPort, ca, now: () => deps.clock.now() });
   const pool = new DestinationPool({
     store: deps.store,
@@ -48,7 +50,7 @@ export function createDirectTransport(server: OutgoingServer, deps: TransportDep
 
   async function send(envelope: Envelope, raw: Buffer): Promise<SendResult> {
     const domain = envelope.to[0]!.slice(envelope.to[0]!.lastIndexOf('@') + 1).toLowerCase();
-    const resolved = await mx.resolve(domain, () => resolveMx(dns!, domain));
+    const resolved = await mx.get(domain, () => resolveMx(dns!, domain));
     if (resolved.kind === 'null-mx') return refuseAll(envelope, { code: 556, enhanced: '5.1.10', text: `${domain} accepts no mail (null MX, RFC 7505)` });
     if (resolved.kind === 'no-host') return refuseAll(envelope, { code: 550, enhanced: '5.1.2', text: `${domain} has no mail server (no MX, A or AAAA record)` });
     if (resolved.kind === 'dns-error') return { kind: 'trouble', stage: 'connect', detail: `DNS: ${resolved.detail}`, answer: null };
@@ -73,7 +75,7 @@ export function createDirectTransport(server: OutgoingServer, deps: TransportDep
         last = { kind: 'trouble', stage: 'tls', detail: rule.refuse, answer: null };
         continue;
       }
-      const addresses = await hostAddresses(dns!, host.name).catch(() => []);
+      const addresses = await addressesOf.get(host.name, () => hostAddresses(dns!, host.name).catch(() => []));
       if (addresses.length === 0) last = { kind: 'trouble', stage: 'connect', detail: `${host.name} has no address`, answer: null };
       for (const address of addresses.slice(0, 2)) {
         const result = await sendVia(state, host.name, address, rule.requireTls, envelope, raw);

@@ -49,7 +49,7 @@ export async function hostAddresses(dns: DnsLookup, host: string): Promise<strin
   return [...(v4.status === 'fulfilled' ? v4.value : []), ...(v6.status === 'fulfilled' ? v6.value : [])];
 }
 
-export interface MxCacheOptions {
+export interface LookupCacheOptions {
   now: () => number;
   /** How long an answer is kept (node's resolver gives no TTLs for MX); default five minutes. */
   ttlMs?: number;
@@ -57,33 +57,40 @@ export interface MxCacheOptions {
 }
 
 /**
- * Recent answers per domain, so a campaign to many addresses at one domain asks once. Lookups
- * in flight are shared; a `dns-error` is not kept (the next message asks again).
+ * Recent answers per name (a domain's MX, an MX host's addresses), so a campaign to many
+ * addresses at one domain asks DNS once in a while, not per message. Lookups in flight are
+ * shared; an answer `keep` refuses (a DNS error) is not kept, so the next message asks again.
  */
-export class MxCache {
-  private readonly entries = new Map<string, { result: MxResult; expires: number }>();
-  private readonly pending = new Map<string, Promise<MxResult>>();
+export class LookupCache<T> {
+  private readonly entries = new Map<string, { value: T; expires: number }>();
+  private readonly pending = new Map<string, Promise<T>>();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
 
-  constructor(private readonly options: MxCacheOptions) {
+  constructor(
+    private readonly options: LookupCacheOptions,
+    private readonly keep: (value: T) => boolean = () => true,
+  ) {
     this.ttlMs = options.ttlMs ?? 300_000;
     this.maxEntries = options.maxEntries ?? 10_000;
   }
 
-  async resolve(domain: string, lookup: () => Promise<MxResult>): Promise<MxResult> {
-    const kept = this.entries.get(domain);
-    if (kept && kept.expires > this.options.now()) return kept.result;
-    const asked = this.pending.get(domain);
+  async get(name: string, lookup: () => Promise<T>): Promise<T> {
+    const kept = this.entries.get(name);
+    if (kept && kept.expires > this.options.now()) return kept.value;
+    const asked = this.pending.get(name);
     if (asked) return asked;
-    const asking = lookup().finally(() => this.pending.delete(domain));
-    this.pending.set(domain, asking);
-    const result = await asking;
-    if (result.kind !== 'dns-error') {
+    const asking = lookup().finally(() => this.pending.delete(name));
+    this.pending.set(name, asking);
+    const value = await asking;
+    if (this.keep(value)) {
       if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.delete(domain);
-      this.entries.set(domain, { result, expires: this.options.now() + this.ttlMs });
+      this.entries.delete(name);
+      this.entries.set(name, { value, expires: this.options.now() + this.ttlMs });
     }
-    return result;
+    return value;
   }
 }
+
+/** A domain's MX answers; a `dns-error` is not kept. */
+export const mxCache = (options: LookupCacheOptions) => new LookupCache<MxResult>(options, (r) => r.kind !== 'dns-error');
