@@ -108,7 +108,14 @@ export class Lanes {
     const maxSessions = server.maxConcurrent ?? (server.kind === 'direct' ? DIRECT_MAX_SESSIONS : this.deps.defaultMaxSessions);
     const limits = quotaLimits(server);
     const quota = limits.length > 0 ? new ClusterQuota(this.deps.store, server.id, limits) : null;
-    const throttle = new ThrottleScope(`server "${server.name}"`, serverThrottle(server), (state) => saveServerThrottle(this.deps.store, server.id, state), server.perMinute);
+    const throttle = new ThrottleScope(
+      `server "${server.name}"`,
+      serverThrottle(server),
+      (state) => saveServerThrottle(this.deps.store, server.id, state),
+      server.perMinute,
+      // While slowed down, the lower rate holds for every worker together.
+      (rate) => new ClusterQuota(this.deps.store, `${server.id}/slowed`, [{ name: 'minute', limit: rate, windowMs: 60_000 }]),
+    );
     const lane: Lane = { server, transport: createTransport(server, this.deps), gate: new Semaphore(throttle.sessions(maxSessions)), quota, throttle, maxSessions };
     return lane;
   }

@@ -84,6 +84,9 @@ export async function removeServer(store: Store, nameOrId: string): Promise<Outg
     await trx.deleteFrom('destination_throttles').where('server_id', '=', server.id).execute();
     await trx.deleteFrom('oauth_grants').where('server_id', '=', server.id).execute();
     await trx.deleteFrom('oauth_states').where('server_id', '=', server.id).execute();
+    // Its quota windows: `ID:minute`, `ID/DESTINATION:minute`, `ID/slowed:minute`. (The `_` of an id is a
+    // LIKE wildcard too; ids are random and of one length, so no other server's keys match.)
+    await trx.deleteFrom('rate_windows').where((eb) => eb.or([eb('key', 'like', `${server.id}:%`), eb('key', 'like', `${server.id}/%`)])).execute();
   });
   return server;
 }

@@ -1,9 +1,10 @@
 /**
  * What is throttled as one: a server, or one destination of a direct server. Holds the state
  * (throttle-state.ts) as last read or written, saves every change so other workers see it, and
- * gates each send: nothing while paused, and while slowed no more than the level's rate.
+ * gates each send: nothing while paused, and while slowed no more than the level's rate — held
+ * cluster-wide when a `rateQuota` is given (ClusterQuota), else in this process.
  */
-import { QuotaLedger } from './quota.js';
+import { QuotaLedger, type QuotaDecision } from './quota.js';
 import { SendLog } from './send-log.js';
 import { allowedSessions, pauseFor, sameState, settle, slowDown, type ThrottleState } from './throttle-state.js';
 
@@ -15,9 +16,14 @@ export interface ThrottleAnswer {
   reason: string;
 }
 
+/** A per-minute quota of `rate` sends. */
+export type RateQuota = (rate: number) => { take(now: number, count: number): QuotaDecision | Promise<QuotaDecision> };
+
+const localRate: RateQuota = (rate) => new QuotaLedger([{ name: 'minute', limit: rate, windowMs: 60_000 }]);
+
 export class ThrottleScope {
   readonly log = new SendLog();
-  private ledger: QuotaLedger | null = null;
+  private ledger: ReturnType<RateQuota> | null = null;
   private ledgerRate: number | null = null;
 
   constructor(
@@ -27,6 +33,7 @@ export class ThrottleScope {
     private readonly save: (state: ThrottleState) => Promise<void>,
     /** The configured messages-per-minute limit, if any (a slow-down starts below it). */
     readonly limitPerMinute: number | null,
+    private readonly rateQuota: RateQuota = localRate,
   ) {}
 
   current(): ThrottleState {
@@ -49,10 +56,10 @@ export class ThrottleScope {
     if (s.pausedUntil !== null && s.pausedUntil > now) return { go: false, until: s.pausedUntil, reason: `resting: ${s.pauseReason ?? 'asked to wait'}` };
     if (s.level > 0 && s.rate !== null) {
       if (this.ledgerRate !== s.rate) {
-        this.ledger = new QuotaLedger([{ name: 'minute', limit: s.rate, windowMs: 60_000 }]);
+        this.ledger = this.rateQuota(s.rate);
         this.ledgerRate = s.rate;
       }
-      const taken = this.ledger!.take(now, count);
+      const taken = await this.ledger!.take(now, count);
       if (!taken.ok) return { go: false, until: Math.min(taken.until, s.levelUntil ?? taken.until), reason: `slowed down to ${s.rate} a minute: ${s.reason ?? ''}`.trim() };
     }
     this.log.record(now, count);

@@ -69,6 +69,7 @@ export class DestinationPool {
           this.saved.get(name) ?? FULL_SPEED,
           (s) => saveDestinationThrottle(this.deps.store, this.deps.serverId, name, s, this.deps.clock.now()),
           destination.perMinute,
+          (rate) => new ClusterQuota(this.deps.store, `${this.deps.serverId}/${name}/slowed`, [{ name: 'minute', limit: rate, windowMs: 60_000 }]),
         ),
         ledger: destination.perMinute ? new ClusterQuota(this.deps.store, `${this.deps.serverId}/${name}`, [{ name: 'minute', limit: destination.perMinute, windowMs: 60_000 }]) : null,
         open: 0,
