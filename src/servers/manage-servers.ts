@@ -28,8 +28,20 @@ export async function findServer(store: Store, nameOrId: string, field = 'server
   return serverFromRow(row);
 }
 
+/**
+ * The providers' own sending limits, as quotas a new Gmail or Microsoft server starts with unless
+ * given others (null: none): Google Workspace accounts may send to 2,000 recipients a day (a
+ * consumer Gmail account 500: set --per-day 500); Exchange Online 30 messages a minute and
+ * 10,000 recipients a day. Going over them earns a one-day block, so Postroom stays under.
+ */
+export const PROVIDER_QUOTAS = {
+  gmail: { perMinute: null, perDay: 2000 },
+  microsoft: { perMinute: 30, perDay: 10_000 },
+} as const;
+
 export async function createServer(ctx: ServersContext, input: ServerInput): Promise<OutgoingServer> {
-  const fields = validate({ ...SERVER_DEFAULTS, ...input });
+  const quotas = input.kind === 'gmail' || input.kind === 'microsoft' ? PROVIDER_QUOTAS[input.kind] : {};
+  const fields = validate({ ...SERVER_DEFAULTS, ...quotas, ...dropUndefined(input) });
   await assertNameFree(ctx.store, fields.name, null);
   const now = ctx.clock.now();
   const row: NewServerRow = { id: newId('srv', now), ...toRow(fields, ctx.secrets), pause_count: 0, throttle_level: 0, health_failures: 0, created_at: now, updated_at: now };

@@ -132,8 +132,11 @@ describe.each(testDatabaseKinds())('admin API (%s)', (kind) => {
     const list = await call<{ servers: ServerView[] }>('GET', '/servers', adminKey);
     expect(list.status).toBe(200);
     expect(list.body.servers.map((s) => s.id)).toContain(id);
-    const one = await call('GET', `/servers/${id}`, adminKey);
-    expect(one.body).toEqual(created.body);
+    const one = await call<ServerView & { quotas: unknown }>('GET', `/servers/${id}`, adminKey);
+    // One server's page also says how much of each quota the current window has used.
+    const { quotas, ...rest } = one.body;
+    expect(rest).toEqual(created.body);
+    expect(quotas).toEqual([{ window: 'minute', limit: 100, used: 0, resetsAt: expect.stringMatching(/:00\.000Z$/) }]);
     expect((await call<ServerView>('GET', '/servers/relay-crud', adminKey)).body.id).toBe(id);
 
     // A change that leaves the password out keeps it: Test Connection still authenticates.
@@ -148,6 +151,16 @@ describe.each(testDatabaseKinds())('admin API (%s)', (kind) => {
     expect(removed.status).toBe(204);
     expect(await removed.text()).toBe('');
     expect((await call('GET', `/servers/${id}`, adminKey)).status).toBe(404);
+  });
+
+  it("starts Gmail and Microsoft servers under their providers' sending limits unless told otherwise", async () => {
+    const gmail = await call<ServerView>('POST', '/servers', adminKey, { name: 'gmail-quota', kind: 'gmail', account: 'Ana@Example.com', auth: 'password', password: 'app-password' });
+    expect(gmail.body).toMatchObject({ host: 'smtp.gmail.com', port: 465, security: 'tls', account: 'ana@example.com', username: 'ana@example.com', perMinute: null, perDay: 2000 });
+    const microsoft = await call<ServerView>('POST', '/servers', adminKey, { name: 'ms-quota', kind: 'microsoft', account: 'bo@example.com', auth: 'oauth2', perMinute: null, fromFilter: 'other.example' });
+    // The From filter is the account: Outlook refuses any other From.
+    expect(microsoft.body).toMatchObject({ host: 'smtp.office365.com', port: 587, security: 'starttls', perMinute: null, perDay: 10_000, fromFilter: 'bo@example.com' });
+    const refused = await call('POST', '/servers', adminKey, { name: 'no-account', kind: 'gmail', auth: 'oauth2' });
+    expect([refused.status, refused.body.error.field]).toEqual([400, 'account']);
   });
 
   it('answers 400 naming the field for bad server input, and 404 for an unknown server', async () => {
@@ -172,7 +185,7 @@ describe.each(testDatabaseKinds())('admin API (%s)', (kind) => {
     expect(await field('POST', '/servers', relay('relay-taken'))).toBe('name');
     expect(await field('PATCH', `/servers/${first.body.id}`, { perHour: -1 })).toBe('perHour');
     expect(await field('PATCH', `/servers/${first.body.id}`, { auth: 'password', username: 'relay', password: null })).toBe('password');
-    expect((await call('GET', `/servers/${first.body.id}`, adminKey)).body).toEqual(first.body);
+    expect((await call('GET', `/servers/${first.body.id}`, adminKey)).body).toEqual({ ...first.body, quotas: expect.any(Array) });
 
     for (const [method, path, body] of [
       ['GET', '/servers/srv_unknown'],
