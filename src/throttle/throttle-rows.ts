@@ -28,21 +28,22 @@ export function serverThrottle(server: {
   };
 }
 
+/** The columns a throttle state is kept in, the same on `servers` and `destination_throttles`. */
+function columnsOf(state: ThrottleState) {
+  return {
+    paused_until: state.pausedUntil,
+    pause_reason: state.pauseReason,
+    pause_count: state.pauseCount,
+    throttle_level: state.level,
+    throttle_until: state.levelUntil,
+    throttle_rate: state.rate,
+    throttle_period: state.periodMs,
+    throttle_reason: state.reason,
+  };
+}
+
 export async function saveServerThrottle(store: Store, serverId: string, state: ThrottleState): Promise<void> {
-  await store.db
-    .updateTable('servers')
-    .set({
-      paused_until: state.pausedUntil,
-      pause_reason: state.pauseReason,
-      pause_count: state.pauseCount,
-      throttle_level: state.level,
-      throttle_until: state.levelUntil,
-      throttle_rate: state.rate,
-      throttle_period: state.periodMs,
-      throttle_reason: state.reason,
-    })
-    .where('id', '=', serverId)
-    .execute();
+  await store.db.updateTable('servers').set(columnsOf(state)).where('id', '=', serverId).execute();
 }
 
 export async function readDestinationThrottles(store: Store, serverId: string): Promise<Map<string, ThrottleState>> {
@@ -65,17 +66,7 @@ export async function readDestinationThrottles(store: Store, serverId: string): 
 }
 
 export async function saveDestinationThrottle(store: Store, serverId: string, destination: string, state: ThrottleState, now: number): Promise<void> {
-  const values = {
-    paused_until: state.pausedUntil,
-    pause_reason: state.pauseReason,
-    pause_count: state.pauseCount,
-    throttle_level: state.level,
-    throttle_until: state.levelUntil,
-    throttle_rate: state.rate,
-    throttle_period: state.periodMs,
-    throttle_reason: state.reason,
-    updated_at: now,
-  };
+  const values = { ...columnsOf(state), updated_at: now };
   if (state.pausedUntil === null && state.level === 0 && state.pauseCount === 0) {
     await store.db.deleteFrom('destination_throttles').where('server_id', '=', serverId).where('destination', '=', destination).execute();
     return;
