@@ -14,6 +14,7 @@ import type { Lanes } from './lanes.js';
 import { buildMessage } from './build-message.js';
 import { judgeResult } from './judge-result.js';
 import type { ProviderThrottles } from './provider-throttles.js';
+import { UNTIL_FURTHER_NOTICE } from '../oauth/grants.js';
 import type { ServerHealth } from './server-health.js';
 import { every, outcomeFor } from './outcome-records.js';
 import { verpAddress } from '../feedback/verp.js';
@@ -71,7 +72,15 @@ async function deliverTo(ctx: AttemptContext, attempt: Attempt): Promise<Outcome
   const release = await lane.gate.acquire();
   try {
     const now = ctx.clock.now();
-    const gate = await lane.throttle.gate(now, attempt.recipients.length);
+    let gate = await lane.throttle.gate(now, attempt.recipients.length);
+    if (!gate.go && gate.until >= UNTIL_FURTHER_NOTICE) {
+      // A rest until further notice may have just ended (the account was connected) without this
+      // worker having read it yet; mail held now would wait for good. Read the servers again first.
+      await ctx.lanes.refresh(0);
+      // The server was changed meanwhile: its new lane decides, in a moment.
+      if (!ctx.lanes.all().includes(lane)) return every(attempt, lane.server.id, { kind: 'held', until: now + 1000, reason: 'server changed' });
+      gate = await lane.throttle.gate(now, attempt.recipients.length);
+    }
     lane.gate.resize(lane.throttle.sessions(lane.maxSessions));
     if (!gate.go) return every(attempt, lane.server.id, { kind: 'held', until: gate.until, reason: `server ${gate.reason}` });
     const quota = lane.quota ? await lane.quota.take(now, attempt.recipients.length) : null;

@@ -52,10 +52,10 @@ function grantFromRow(box: SecretBox, row: OAuthGrantsTable): Grant {
   };
 }
 
-/** Whether a server's grant is in place, for views: connected (has a refresh token, not revoked), revoked. */
-export async function grantStatus(store: Store, serverId: string): Promise<{ connected: boolean; revoked: boolean }> {
-  const row = await store.db.selectFrom('oauth_grants').select(['refresh_token', 'revoked_at']).where('server_id', '=', serverId).executeTakeFirst();
-  return { connected: !!row?.refresh_token && row.revoked_at === null, revoked: !!row && row.revoked_at !== null };
+/** Whether a server's grant is in place, for views: connected (has a refresh token, not revoked), revoked, and the OAuth client kept for connecting. */
+export async function grantStatus(store: Store, serverId: string): Promise<{ connected: boolean; revoked: boolean; clientId: string | null }> {
+  const row = await store.db.selectFrom('oauth_grants').select(['refresh_token', 'revoked_at', 'client_id']).where('server_id', '=', serverId).executeTakeFirst();
+  return { connected: !!row?.refresh_token && row.revoked_at === null, revoked: !!row && row.revoked_at !== null, clientId: row?.client_id || null };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { InputError, inputErrorFromZod } from '../lib/input-error.js';
 import type { SecretBox } from './secret-box.js';
+import { UNTIL_FURTHER_NOTICE } from '../oauth/grants.js';
 import { SERVER_DEFAULTS, serverSchema, type ServerFields, type ServerInput } from './server-input.js';
 import { openServerSecrets, serverFromRow, type OutgoingServer, type ServerSecrets } from './server-record.js';
 
@@ -65,10 +66,19 @@ export async function updateServer(ctx: ServersContext, nameOrId: string, change
   const now = ctx.clock.now();
   await ctx.store.db
     .updateTable('servers')
-    .set({ ...toRow(fields, ctx.secrets), updated_at: now, ...FRESH_STATE })
+    .set({ ...toRow(fields, ctx.secrets), updated_at: now, ...FRESH_STATE, ...keptRest(current, fields) })
     .where('id', '=', current.id)
     .execute();
   return findServer(ctx.store, current.id);
+}
+
+/**
+ * A rest "until further notice" (its account must be connected again) outlasts other changes to
+ * the server: only connecting the account, or making it something other than an OAuth server, ends it.
+ */
+function keptRest(current: OutgoingServer, fields: ServerFields): { paused_until?: number; pause_reason?: string | null } {
+  if (current.pausedUntil !== UNTIL_FURTHER_NOTICE || fields.auth !== 'oauth2') return {};
+  return { paused_until: current.pausedUntil, pause_reason: current.pauseReason };
 }
 
 /** A changed server starts afresh: no rest, no slow-down, healthy. */

@@ -88,6 +88,8 @@ describe.skipIf(!browserAvailable())('web UI in Chromium', () => {
     const page = await signedIn(admin);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Servers' }).click();
     await page.getByRole('link', { name: 'Add server' }).or(page.getByRole('button', { name: 'Add server' })).first().click();
+    // The form opens on built-in delivery; an SMTP relay is chosen.
+    await page.getByLabel('Kind').selectOption('smtp');
     await page.getByLabel('Name', { exact: true }).fill('Local relay');
     await page.getByLabel('Priority').fill('20');
     await page.getByLabel('From filter').fill('relay.example.com');

@@ -7,7 +7,7 @@
  * Gmail app-password mode and Microsoft's From lock.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { setSetting, type OutgoingServer, type ServerInput } from '../../src/servers/index.js';
+import { setSetting, updateServer, type OutgoingServer, type ServerInput } from '../../src/servers/index.js';
 import { completeAuthorization, startAuthorization, UNTIL_FURTHER_NOTICE, type Completed, type OAuthDeps } from '../../src/oauth/index.js';
 import { createEngine, type Engine } from '../helpers/engine.js';
 import { startSink, type Sink, type SinkOptions } from '../helpers/smtp-sink.js';
@@ -212,6 +212,13 @@ describe.each(testDatabaseKinds())('Gmail and Microsoft servers on %s', (kind) =
     expect(o.tokenRequests.filter((r) => r.grantType === 'refresh_token').length).toBe(refreshesAsked);
     expect(await recipient(e, second)).toMatchObject({ status: 'queued', attempts: 0 });
     expect(s.messages).toHaveLength(0);
+
+    // Changing the server (here its priority) does not end the rest: only connecting does.
+    await updateServer(e.app, server.id, { priority: 3 });
+    expect(await e.app.store.db.selectFrom('servers').select(['paused_until', 'pause_reason']).where('id', '=', server.id).executeTakeFirstOrThrow()).toEqual({
+      paused_until: UNTIL_FURTHER_NOTICE,
+      pause_reason: reason,
+    });
 
     // Reconnecting (no client given: the stored one is used) ends the rest and releases the held mail.
     expect(await connect(e, server, {})).toMatchObject({ ok: true });

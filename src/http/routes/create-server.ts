@@ -25,7 +25,7 @@ export function createServerRoute(app: FastifyInstance, ctx: HttpContext): void 
     async (request, reply) => {
       requireAdmin(request);
       const created = await createServer(ctx, request.body);
-      return reply.code(201).send(showServer(created));
+      return reply.code(201).send(showServer(created, ctx.clock.now()));
     },
   );
 }

@@ -56,6 +56,7 @@ export const serverView = z.object({
   hasSecret: z.boolean().describe('Whether a password or client certificate is set; secrets are never returned'),
   oauthConnected: z.boolean().optional().describe('Gmail / Microsoft with oauth2 (shown by GET /servers/:id): the account is connected and its grant not revoked'),
   oauthRevoked: z.boolean().optional().describe('The grant was revoked: the server rests until the account is connected again'),
+  oauthClientId: z.string().nullable().optional().describe('The OAuth client id kept for connecting (its secret is never shown); null: the next connect must give one'),
   quotas: z
     .array(z.object({ window: z.enum(['minute', 'hour', 'day']), limit: z.number(), used: z.number(), resetsAt: z.string() }))
     .optional()
@@ -99,7 +100,7 @@ export function getServerRoute(app: FastifyInstance, ctx: HttpContext): void {
       };
       if (server.auth !== 'oauth2') return view;
       const grant = await grantStatus(ctx.store, server.id);
-      return { ...view, oauthConnected: grant.connected, oauthRevoked: grant.revoked };
+      return { ...view, oauthConnected: grant.connected, oauthRevoked: grant.revoked, oauthClientId: grant.clientId };
     },
   );
 }

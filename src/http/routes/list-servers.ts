@@ -12,7 +12,7 @@ export function listServersRoute(app: FastifyInstance, ctx: HttpContext): void {
     { schema: { summary: 'Outgoing servers in routing order (admin)', response: { 200: z.object({ servers: z.array(serverView) }) } } },
     async (request) => {
       requireAdmin(request);
-      return { servers: (await listServers(ctx.store)).map(showServer) };
+      return { servers: (await listServers(ctx.store)).map((server) => showServer(server, ctx.clock.now())) };
     },
   );
 }

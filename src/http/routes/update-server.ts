@@ -20,7 +20,7 @@ export function updateServerRoute(app: FastifyInstance, ctx: HttpContext): void 
     async (request) => {
       requireAdmin(request);
       const server = await existingServer(ctx, request.params.id);
-      return showServer(await updateServer(ctx, server.id, request.body));
+      return showServer(await updateServer(ctx, server.id, request.body), ctx.clock.now());
     },
   );
 }

@@ -1,37 +1,57 @@
 /** The parts of the server form: what the server is, how to reach it, how to sign in, its limits. */
 import { CheckboxField, SelectField, TextField } from './ui';
 import { PemField } from './server-pem-field';
-import { bind, DEFAULT_PORTS, type FormBinding } from './server-form-model';
-import type { Security, ServerAuth } from '../types';
+import { bind, DEFAULT_PORTS, kindChange, type FormBinding } from './server-form-model';
+import type { Security, ServerAuth, ServerKind } from '../types';
 
 const SECURITY_NAMES: Record<Security, string> = { none: 'no encryption', starttls: 'STARTTLS', tls: 'TLS' };
 const AUTH_HINTS: Record<ServerAuth, string> = {
   none: 'The server accepts mail from this host without signing in.',
   password: 'The password is stored encrypted and never shown again.',
   certificate: 'The certificate and its private key are stored encrypted and never shown again.',
+  oauth2: 'Signs in with OAuth 2.0 (Gmail and Microsoft servers only).',
 };
-const numeric = { inputMode: 'numeric', autoComplete: 'off', spellCheck: false } as const;
+export const numeric = { inputMode: 'numeric', autoComplete: 'off', spellCheck: false } as const;
+
+/** The kinds in the order people choose them; the hint says what each does. */
+export const KINDS: Array<{ kind: ServerKind; label: string; hint: string }> = [
+  { kind: 'direct', label: 'Built-in delivery', hint: "Postroom delivers straight to each recipient's mail servers (their MX hosts): no relay or account needed." },
+  { kind: 'gmail', label: 'Gmail / Google Workspace', hint: 'Sends as one Google account, signed in with OAuth or an app password.' },
+  { kind: 'microsoft', label: 'Microsoft 365 / Outlook', hint: 'Sends as one Microsoft account, signed in with OAuth or an app password.' },
+  { kind: 'smtp', label: 'SMTP server', hint: 'Delivers through an SMTP server: a relay, your provider or your own MTA.' },
+  { kind: 'sandbox', label: 'Sandbox', hint: 'Keeps what it “sends” in the Sandbox inbox: nothing leaves Postroom.' },
+];
 
 export function GeneralFields({ b }: { b: FormBinding }) {
   const { form } = b;
+  const microsoft = form.kind === 'microsoft';
   return (
     <div className="form-grid">
       <TextField label="Name" required maxLength={100} autoComplete="off" {...bind(b, 'name')} />
       <SelectField
         label="Kind"
-        hint={form.kind === 'sandbox' ? 'Keeps what it “sends” in the Sandbox inbox: nothing leaves Postroom.' : 'Delivers through an SMTP server: a relay, your provider or your own MTA.'}
+        hint={KINDS.find((k) => k.kind === form.kind)?.hint}
         {...bind(b, 'kind')}
+        onChange={(e) => b.update(kindChange(form, e.target.value as ServerKind))}
       >
-        <option value="smtp">SMTP</option>
-        <option value="sandbox">Sandbox</option>
+        {KINDS.map((k) => (
+          <option key={k.kind} value={k.kind}>
+            {k.label}
+          </option>
+        ))}
       </SelectField>
       <TextField label="Priority" {...numeric} hint="Lower is preferred among servers whose From filter matches equally well." {...bind(b, 'priority')} />
       <TextField
         label="From filter"
-        placeholder="any sender"
+        placeholder={microsoft ? 'the account address' : 'any sender'}
         spellCheck={false}
-        hint="Which senders may use this server: empty for any, a domain (example.com), an address (news@example.com), or a comma-separated list."
+        hint={
+          microsoft
+            ? 'Microsoft 365 sends only as the signed-in account, so this server’s From filter is the account address.'
+            : 'Which senders may use this server: empty for any, a domain (example.com), an address (news@example.com), or a comma-separated list.'
+        }
         {...bind(b, 'fromFilter')}
+        {...(microsoft ? { value: form.account, readOnly: true } : {})}
       />
       <div className="span-2">
         <CheckboxField label="Active" checked={form.active} onChange={(e) => b.update({ active: e.target.checked })} hint="Routing only uses active servers." />
@@ -164,7 +184,7 @@ export function LimitsFields({ b }: { b: FormBinding }) {
         <TextField label="Per hour" {...numeric} placeholder="no limit" {...bind(b, 'perHour')} />
         <TextField label="Per day" {...numeric} placeholder="no limit" {...bind(b, 'perDay')} />
       </div>
-      <p className="field-hint server-quotas-hint">Quotas count sends (one per recipient) in any sliding minute, hour or day; over a quota, messages wait. Empty: no limit.</p>
+      <p className="field-hint server-quotas-hint">Quotas count sends (one per recipient) in each minute, hour and day of the clock (UTC), across every worker; over a quota, messages wait. Empty: no limit.</p>
     </fieldset>
   );
 }

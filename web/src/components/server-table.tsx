@@ -1,20 +1,35 @@
 /**
  * The outgoing servers in routing order, one group of rows per server: the server's row, then a
- * row for its Test Connection answer (empty until a test runs). Health and throughput come from
- * /stats; without them the table still shows every server.
+ * row for its Test Connection answer (empty until a test runs). The state (paused, unhealthy,
+ * slowed down, inactive, active) and why come with each server; throughput comes from /stats,
+ * and without it the table still shows every server.
  */
 import { Link } from '../router';
 import { formatAgo, formatAnswer, formatDateTime, formatNumber } from '../format';
 import { StatusBadge } from './ui';
+import { stateBadge, StateLine } from './server-state';
 import { TestConnectionButton, TestConnectionResult, useConnectionTest } from './server-test-connection';
-import type { ServerHealth, ServerView, Stats } from '../types';
+import type { ServerView, Stats } from '../types';
 
 export type ServerActivity = Stats['servers'][number];
 
 const SECURITY: Record<ServerView['security'], string> = { none: 'no TLS', starttls: 'STARTTLS', tls: 'TLS' };
 const COLUMNS = 7;
 
-export const isPaused = (s: ServerView, now = Date.now()): boolean => s.pausedUntil !== null && Date.parse(s.pausedUntil) > now;
+/** What the server is, under its name: "SMTP · smtp.example.com:587 · STARTTLS", "Built-in delivery · MX port 25". */
+export function kindSummary(s: ServerView): string {
+  switch (s.kind) {
+    case 'sandbox':
+      return 'Sandbox · keeps mail in the Sandbox inbox';
+    case 'direct':
+      return `Built-in delivery · MX port ${s.port}${s.sourceAddresses.length ? ` · from ${s.sourceAddresses.join(', ')}` : ''}`;
+    case 'gmail':
+    case 'microsoft':
+      return `${s.kind === 'gmail' ? 'Gmail' : 'Microsoft 365'} · ${s.account ?? 'no account'}${s.auth === 'password' ? ' · app password' : ''}`;
+    default:
+      return `SMTP · ${s.host}:${s.port} · ${SECURITY[s.security]}`;
+  }
+}
 
 /** "no more than 4 at a time · 100/min · 2,000/h", or "no limits". */
 export function limitsSummary(s: ServerView): string {
@@ -27,11 +42,10 @@ export function limitsSummary(s: ServerView): string {
   return parts.length ? parts.join(' · ') : 'no limits';
 }
 
-/** Health from /stats; without it, what the server record alone tells. */
-function healthOf(s: ServerView, activity: ServerActivity | undefined): ServerHealth | 'active' {
-  if (!s.active) return 'inactive';
-  if (isPaused(s)) return 'paused';
-  return activity ? activity.health : 'active';
+/** The server's state; an active one whose recent attempts keep failing (from /stats) reads "failing". */
+function badgeOf(s: ServerView, activity: ServerActivity | undefined): string {
+  if (s.state === 'active' && activity?.health === 'failing') return 'failing';
+  return stateBadge(s.state);
 }
 
 export function ServerTable({ servers, activity, statsShown }: { servers: ServerView[]; activity: Map<string, ServerActivity>; statsShown: boolean }) {
@@ -63,7 +77,7 @@ export function ServerTable({ servers, activity, statsShown }: { servers: Server
 
 function ServerRows({ server: s, activity: a, statsShown }: { server: ServerView; activity: ServerActivity | undefined; statsShown: boolean }) {
   const test = useConnectionTest(s.id);
-  const health = healthOf(s, a);
+  const badge = badgeOf(s, a);
   const errors = a ? a.last24h.deferred + a.last24h.failed : 0;
   const lastError = a?.lastError ? formatAnswer(a.lastError.code, null, a.lastError.response) || 'no answer' : null;
   const limits = limitsSummary(s);
@@ -79,15 +93,15 @@ function ServerRows({ server: s, activity: a, statsShown }: { server: ServerView
           <Link className="row-link" to={`/servers/${encodeURIComponent(s.id)}`}>
             {s.name}
           </Link>
-          <div className="muted small">{s.kind === 'sandbox' ? 'Sandbox · keeps mail in the Sandbox inbox' : `SMTP · ${s.host}:${s.port} · ${SECURITY[s.security]}`}</div>
+          <div className="muted small server-kind-line">{kindSummary(s)}</div>
           <div className="muted small servers-phone-only">From: {s.fromFilter || 'any'}</div>
-          {isPaused(s) ? <PauseNote server={s} className="servers-phone-only" /> : null}
+          <StateLine server={s} className="servers-phone-only" />
           <div className="muted small">{limits === 'no limits' ? <span className="servers-phone-only">no limits</span> : limits}</div>
         </td>
         <td className="small server-cell-filter">{s.fromFilter ? s.fromFilter : <span className="muted">any</span>}</td>
         <td className="server-cell-status">
-          <StatusBadge status={health} />
-          {isPaused(s) ? <PauseNote server={s} className="servers-hide-phone" /> : null}
+          <StatusBadge status={badge} />
+          <StateLine server={s} className="servers-hide-phone" />
         </td>
         <td className="num nowrap server-cell-sent" data-label="Sent 1 h / 24 h">
           {a ? (
@@ -118,19 +132,5 @@ function ServerRows({ server: s, activity: a, statsShown }: { server: ServerView
         </td>
       </tr>
     </tbody>
-  );
-}
-
-/** "resumes in 5 min" and why; shown in the status column, or under the name on a phone. */
-function PauseNote({ server: s, className }: { server: ServerView; className: string }) {
-  return (
-    <div className={`small server-pause ${className}`} title={`Paused until ${formatDateTime(s.pausedUntil)}`}>
-      resumes {formatAgo(s.pausedUntil!)}
-      {s.pauseReason ? (
-        <div className="server-pause-reason" title={s.pauseReason}>
-          {s.pauseReason}
-        </div>
-      ) : null}
-    </div>
   );
 }

@@ -1,25 +1,33 @@
 /**
- * Add or edit an outgoing server: every field of the engine's server record, Test Connection for
- * a saved one, and Remove. Secrets (password, client certificate and key) are write-only: left
- * empty on edit, they are not sent and stay as they are.
+ * Add or edit an outgoing server: every field of the engine's server record for its kind, Test
+ * Connection for a saved one, and Remove. A saved server's page also shows its state, quotas and
+ * throttled destinations (kept live), and for an OAuth account the Connect card. Secrets
+ * (passwords, client certificate and key) are write-only: left empty on edit, they stay as they are.
  */
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { useApiGet } from '../use-api';
-import { Link, navigate } from '../router';
+import { useRefreshOnEvents } from '../live-events';
+import { Link, navigate, useLocation } from '../router';
 import { useToast } from '../toasts';
-import { formatAgo, formatDateTime } from '../format';
+import { formatAgo } from '../format';
 import { ErrorNote, Loading, Page } from '../components/ui';
-import { AuthenticationFields, ConnectionFields, GeneralFields, LimitsFields } from '../components/server-form-sections';
-import { bodyOf, EMPTY_FORM, errorsOf, formOf, numberErrors, type FormErrors, type ServerForm } from '../components/server-form-model';
+import { AuthenticationFields, ConnectionFields, GeneralFields, KINDS, LimitsFields } from '../components/server-form-sections';
+import { AccountFields, DirectFields } from '../components/server-kind-fields';
+import { bodyOf, errorsOf, formOf, isAccountKind, newForm, numberErrors, type FormErrors, type ServerForm } from '../components/server-form-model';
 import { TestConnectionButton, TestConnectionResult, useConnectionTest } from '../components/server-test-connection';
-import { isPaused } from '../components/server-table';
+import { ServerStatus } from '../components/server-state';
+import { OAuthConnect } from '../components/server-oauth-connect';
 import { NotFoundPage } from './not-found-page';
-import type { ServerView } from '../types';
+import type { ServerKind, ServerView } from '../types';
 
 export function ServerFormPage({ id }: { id: string | null }) {
   const existing = useApiGet<ServerView>(id ? `/servers/${encodeURIComponent(id)}` : null);
-  if (id === null) return <ServerEditor initial={null} />;
+  const kind = useLocation().search.get('kind');
+  const name = existing.data?.name;
+  // Pauses, slow-downs and quotas change with every attempt through this server.
+  useRefreshOnEvents(existing.reload, (event) => name !== undefined && event.server === name, 2000);
+  if (id === null) return <ServerEditor initial={null} live={null} reload={existing.reload} kind={KINDS.some((k) => k.kind === kind) ? (kind as ServerKind) : undefined} />;
   if (existing.status === 404) return <NotFoundPage what="server" />;
   if (!existing.data)
     return (
@@ -27,12 +35,13 @@ export function ServerFormPage({ id }: { id: string | null }) {
         {existing.error ? <ErrorNote error={existing.error} onRetry={existing.reload} /> : <Loading what="Loading the server" />}
       </Page>
     );
-  return <ServerEditor initial={existing.data} />;
+  return <ServerEditor initial={existing.data} live={existing.data} reload={existing.reload} />;
 }
 
-function ServerEditor({ initial }: { initial: ServerView | null }) {
+/** `live`: the server as last loaded, with its state; `reload` loads it again after a save. */
+function ServerEditor({ initial, live, reload, kind }: { initial: ServerView | null; live: ServerView | null; reload(): void; kind?: ServerKind | undefined }) {
   const [saved, setSaved] = useState<ServerView | null>(initial);
-  const [form, setForm] = useState<ServerForm>(() => (initial ? formOf(initial) : EMPTY_FORM));
+  const [form, setForm] = useState<ServerForm>(() => (initial ? formOf(initial) : newForm(kind)));
   const [errors, setErrors] = useState<FormErrors>({});
   const [busy, setBusy] = useState(false);
   const toast = useToast();
@@ -63,13 +72,14 @@ function ServerEditor({ initial }: { initial: ServerView | null }) {
     setBusy(true);
     try {
       const path = saved ? `/servers/${encodeURIComponent(saved.id)}` : '/servers';
-      const answer = await api<ServerView>(saved ? 'PATCH' : 'POST', path, bodyOf(form, saved !== null));
+      const answer = await api<ServerView>(saved ? 'PATCH' : 'POST', path, bodyOf(form, saved));
       if (saved) {
         setSaved(answer);
         setForm(formOf(answer));
+        reload();
         toast({ kind: 'success', title: 'Server saved', body: answer.name });
       } else {
-        toast({ kind: 'success', title: 'Server added', body: `${answer.name}: try Test Connection.` });
+        toast({ kind: 'success', title: 'Server added', body: `${answer.name}: ${answer.auth === 'oauth2' ? 'connect its account' : 'try Test Connection'}.` });
         navigate(`/servers/${encodeURIComponent(answer.id)}`, { replace: true });
       }
     } catch (error) {
@@ -111,14 +121,8 @@ function ServerEditor({ initial }: { initial: ServerView | null }) {
           <TestConnectionResult test={test} id={resultId} onDismiss={test.clear} />
         </div>
       ) : null}
-      {saved && isPaused(saved) ? (
-        <p className="note note-warn">
-          <span title={formatDateTime(saved.pausedUntil)}>
-            <strong>Paused</strong> — resumes {formatAgo(saved.pausedUntil!)}
-            {saved.pauseReason ? `: ${saved.pauseReason}` : ''}. Saving the server lifts the pause.
-          </span>
-        </p>
-      ) : null}
+      {live ? <ServerStatus server={live} /> : null}
+      {live && isAccountKind(live.kind) && live.auth === 'oauth2' ? <OAuthConnect server={live} /> : null}
       <form ref={formRef} className="form card server-form" onSubmit={(e) => void submit(e)} noValidate aria-label={saved ? `Server ${saved.name}` : 'New server'}>
         {errors.form ? (
           <p className="note note-error server-form-error" role="alert" tabIndex={-1}>
@@ -132,6 +136,8 @@ function ServerEditor({ initial }: { initial: ServerView | null }) {
             <AuthenticationFields b={b} />
           </>
         ) : null}
+        {form.kind === 'direct' ? <DirectFields b={b} /> : null}
+        {isAccountKind(form.kind) ? <AccountFields b={b} /> : null}
         <LimitsFields b={b} />
         <div className="form-actions">
           <button type="submit" className="btn btn-primary" disabled={busy}>

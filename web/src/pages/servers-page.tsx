@@ -1,8 +1,12 @@
-/** Outgoing servers in routing order, with their health and recent throughput, live. */
+/**
+ * Outgoing servers in routing order, with their state and recent throughput, live. Coming back
+ * from an OAuth sign-in (`?connected=NAME`, `?oauth_error=REASON&server=NAME`) shows how it went;
+ * on a fresh install (only the Sandbox) it offers built-in delivery.
+ */
 import { useCallback, useMemo } from 'react';
 import { useApiGet } from '../use-api';
 import { useRefreshOnEvents } from '../live-events';
-import { Link } from '../router';
+import { Link, setSearch, useLocation } from '../router';
 import { Empty, ErrorNote, Loading, Page } from '../components/ui';
 import { ServerTable, type ServerActivity } from '../components/server-table';
 import type { EventView, ServerView, Stats } from '../types';
@@ -35,6 +39,8 @@ export function ServersPage() {
         </Link>
       }
     >
+      <OAuthOutcome />
+      {list && list.length === 1 && list[0]!.kind === 'sandbox' ? <SandboxOnly /> : null}
       <div className="card flush">
         {stats.error && !stats.data ? (
           <p className="note note-warn servers-stats-note">
@@ -59,5 +65,47 @@ export function ServersPage() {
         </p>
       ) : null}
     </Page>
+  );
+}
+
+/** The outcome of an OAuth sign-in, until dismissed. */
+function OAuthOutcome() {
+  const search = useLocation().search;
+  const connected = search.get('connected');
+  const failure = search.get('oauth_error');
+  const server = search.get('server');
+  if (!connected && !failure) return null;
+  const dismiss = () => setSearch({ connected: undefined, oauth_error: undefined, server: undefined }, { replace: true });
+  return (
+    <div className={`note ${connected ? 'note-ok' : 'note-error'} servers-oauth-outcome`} role={connected ? 'status' : 'alert'}>
+      <span>
+        {connected ? (
+          <>
+            <strong>Server {connected} is connected</strong>: Postroom can send as its account now.
+          </>
+        ) : (
+          <>
+            <strong>{server ? `Server ${server} could not be connected` : 'The account could not be connected'}</strong>: {failure}
+          </>
+        )}
+      </span>
+      <button type="button" className="btn btn-small" onClick={dismiss}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
+
+/** A fresh install sends only to the Sandbox: say how to send for real. */
+function SandboxOnly() {
+  return (
+    <div className="note servers-sandbox-only">
+      <span>
+        <strong>Mail stays in the Sandbox for now.</strong> Built-in delivery sends it straight to the recipients’ mail servers, with no relay or account to set up.
+      </span>
+      <Link className="btn btn-primary btn-small" to="/servers/new?kind=direct">
+        Send for real with built-in delivery
+      </Link>
+    </div>
   );
 }
