@@ -142,7 +142,10 @@ describe.skipIf(!browserAvailable())('outgoing servers in Chromium', () => {
     await page.getByLabel('Account address').fill('me@outlook.test');
     expect(await page.getByLabel('From filter').inputValue()).toBe('me@outlook.test');
     expect(await page.getByLabel('From filter').getAttribute('readonly')).not.toBeNull();
+    // Each provider's own sending limits fill the quotas, and follow the kind while left as they are.
+    expect([await page.getByLabel('Per minute').inputValue(), await page.getByLabel('Per day').inputValue()]).toEqual(['30', '10000']);
     await page.getByLabel('Kind').selectOption('gmail');
+    expect([await page.getByLabel('Per minute').inputValue(), await page.getByLabel('Per day').inputValue()]).toEqual(['', '2000']);
     await page.getByLabel('Name', { exact: true }).fill('Gmail');
     await page.getByLabel('Account address').fill('me@gmail.test');
     expect(await page.getByLabel('Sign-in method').inputValue()).toBe('oauth2');

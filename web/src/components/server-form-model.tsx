@@ -70,9 +70,21 @@ export const EMPTY_FORM: ServerForm = {
 export const newForm = (kind: ServerKind = EMPTY_FORM.kind): ServerForm => ({ ...EMPTY_FORM, ...kindChange(EMPTY_FORM, kind) });
 
 /** What else changes with the kind: the port is the new kind's default, the sign-in one it allows. */
+/**
+ * The providers' own sending limits, which a Gmail or Microsoft server starts with (as the API
+ * does for a server created without them): over them, the provider blocks the account for a day.
+ */
+export const PROVIDER_QUOTAS: Partial<Record<ServerKind, Pick<ServerForm, 'perMinute' | 'perDay'>>> = {
+  gmail: { perMinute: '', perDay: '2000' },
+  microsoft: { perMinute: '30', perDay: '10000' },
+};
+
 export function kindChange(f: ServerForm, kind: ServerKind): Partial<ServerForm> {
   const auth: ServerAuth = isAccountKind(kind) ? (f.auth === 'password' ? 'password' : 'oauth2') : f.auth === 'oauth2' ? 'none' : f.auth;
-  return { kind, auth, port: '' };
+  // Quotas still as the previous kind set them (or empty) follow the kind; ones typed in stay.
+  const before = PROVIDER_QUOTAS[f.kind] ?? { perMinute: '', perDay: '' };
+  const quotas = f.perMinute === before.perMinute && f.perDay === before.perDay ? (PROVIDER_QUOTAS[kind] ?? { perMinute: '', perDay: '' }) : {};
+  return { kind, auth, port: '', ...quotas };
 }
 
 const text = (n: number | null): string => (n === null ? '' : String(n));
