@@ -23,6 +23,11 @@ interface ProviderAnswer {
 }
 
 const HOUR = 3_600_000;
+/**
+ * The manual clock jumps hours at a time while sends are under way; a lease that lapsed in one
+ * jump would let the worker claim a message still being sent and send it twice.
+ */
+const LEASE_MS = 60 * 24 * HOUR;
 const ANSWERS: ProviderAnswer[] = [
   { provider: 'Gmail', at: 'mail', code: 421, text: '4.7.0 Try again later, closing connection. (MAIL) x12si123.25 - gsmtp', action: 'slow-down' },
   { provider: 'Gmail', at: 'rcpt', code: 450, text: '4.7.28 Our system has detected an unusual rate of unsolicited mail originating from your IP address.', action: 'pause', pauseMs: HOUR },
@@ -66,7 +71,7 @@ describe.each(testDatabaseKinds())('adaptive throttling on %s', (kind) => {
       let refused = 0;
       const refuseOnce = () => (refused++ < 1 ? { code: a.code, text: a.text } : undefined);
       sink = await startSink({ script: a.at === 'data' ? { data: refuseOnce } : { [a.at]: refuseOnce } });
-      engine = await createEngine(kind, { clock, worker: { defaultMaxConcurrent: 4 } });
+      engine = await createEngine(kind, { clock, worker: { defaultMaxConcurrent: 4, leaseMs: LEASE_MS } });
       await engine.addServer(smtpServer(sink.port, { name: 'provider' }));
       const ids: string[] = [];
       for (let n = 1; n <= 4; n++) ids.push(await engine.enqueue(simpleMessage(n)));
@@ -119,7 +124,7 @@ describe.each(testDatabaseKinds())('adaptive throttling on %s', (kind) => {
     const clock = manualClock();
     let refused = 0;
     sink = await startSink({ dataDelayMs: 30, script: { mail: (_from, n) => (n.messages >= 20 && refused++ < 1 ? { code: 454, text: 'Throttling failure: Maximum sending rate exceeded.' } : undefined) } });
-    engine = await createEngine(kind, { clock });
+    engine = await createEngine(kind, { clock, worker: { leaseMs: LEASE_MS } });
     await engine.addServer(smtpServer(sink.port, { name: 'ses', maxConcurrent: 8 }));
     const ids: string[] = [];
     for (let n = 1; n <= 40; n++) ids.push(await engine.enqueue(simpleMessage(n)));
