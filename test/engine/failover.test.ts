@@ -45,7 +45,8 @@ describe.each(testDatabaseKinds())('failover on %s', (kind) => {
     const marked = await db.selectFrom('events').selectAll().where('type', '=', 'server_unhealthy').execute();
     expect(marked).toHaveLength(1);
     expect(marked[0]).toMatchObject({ message_id: first.id, server_id: first.id });
-    expect(marked[0]!.detail).toMatch(/^primary is unhealthy after 2 failed connections in a row \(connect: ECONNREFUSED .*\); its mail goes to the next matching server$/);
+    // Sessions fail side by side: the one that marks it may have seen the second or the third failure.
+    expect(marked[0]!.detail).toMatch(/^primary is unhealthy after [23] failed connections in a row \(connect: ECONNREFUSED .*\); its mail goes to the next matching server$/);
     const recipients = await db.selectFrom('recipients').select(['server_id', 'status']).where('message_id', 'in', ids).execute();
     expect(recipients.every((r) => r.server_id === backup.id && r.status === 'sent')).toBe(true);
     expect(second.messages).toHaveLength(3);
