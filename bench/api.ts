@@ -51,7 +51,7 @@ async function main(): Promise<void> {
 
   const port = await freePort();
   const main = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
-  const server = spawn(process.execPath, [main, 'serve', '--no-workers', '--http', `127.0.0.1:${port}`], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const server = spawn(process.execPath, [main, 'serve', '--no-workers', '--http', `127.0.0.1:${port}`, '--smtp', 'off'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     const base = `http://127.0.0.1:${port}`;
     for (let tries = 0; ; tries++) {

@@ -8,6 +8,7 @@ import { settingsCommands } from './settings-commands.js';
 import { sendCommand } from './send-command.js';
 import { queueCommands } from './queue-commands.js';
 import { userCommands, apiKeyCommands } from './user-commands.js';
+import { smtpCredentialCommands } from './smtp-credential-commands.js';
 import { contactCommands, listCommands } from './contact-commands.js';
 import { campaignCommands, templateCommands } from './campaign-commands.js';
 import { domainCommands } from './domain-commands.js';
@@ -22,7 +23,7 @@ export function buildProgram(): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
     .showHelpAfterError(false)
     .exitOverride();
-  for (const command of [...runCommands(), serverCommands(), settingsCommands(), sendCommand(), queueCommands(), userCommands(), apiKeyCommands(), contactCommands(), listCommands(), templateCommands(), campaignCommands(), domainCommands(), checkCommand(), bounceCommands(), suppressionCommands(), mailboxCommands()]) {
+  for (const command of [...runCommands(), serverCommands(), settingsCommands(), sendCommand(), queueCommands(), userCommands(), apiKeyCommands(), smtpCredentialCommands(), contactCommands(), listCommands(), templateCommands(), campaignCommands(), domainCommands(), checkCommand(), bounceCommands(), suppressionCommands(), mailboxCommands()]) {
     program.addCommand(command);
   }
   // Every subcommand reports usage errors as one line and exits non-zero.

@@ -10,6 +10,7 @@ import { withApp } from './context.js';
 import type { App } from '../app/open-app.js';
 import type { Output } from './output.js';
 import type { InboundServer } from '../feedback/inbound-server.js';
+import type { RelayListen, RelayServer } from '../smtp/index.js';
 import { loadBounceRules } from '../feedback/bounce-rules.js';
 
 /**
@@ -70,10 +71,16 @@ export function runCommands(): Command[] {
     .option('--http <host:port>', 'where the HTTP API listens', '127.0.0.1:8025')
     .option('--no-workers', 'serve the API only; `postroom worker` processes deliver')
     .option('--inbound <host:port>', 'where the inbound SMTP listener for bounces, complaints and mailto unsubscribes listens ("off": none)', '127.0.0.1:2525')
-    .action(async (flags: { http: string; workers: boolean; inbound: string }, command: Command) =>
+    .option('--smtp <host:port>', 'where the SMTP relay for applications listens, STARTTLS when a certificate is configured ("off": none; 587 in production)', '127.0.0.1:2587')
+    .option('--smtps <host:port>', 'where the SMTP relay listens with implicit TLS (465 in production; needs POSTROOM_SMTP_TLS_CERT / _KEY)', 'off')
+    .action(async (flags: { http: string; workers: boolean; inbound: string; smtp: string; smtps: string }, command: Command) =>
       withApp(command, async (app, out) => {
         const listen = parseListen('--http', flags.http);
         const inboundAt = flags.inbound === 'off' ? null : parseListen('--inbound', flags.inbound);
+        const relayAt: RelayListen[] = [
+          ...(flags.smtp === 'off' ? [] : [{ ...parseListen('--smtp', flags.smtp), security: 'starttls' as const }]),
+          ...(flags.smtps === 'off' ? [] : [{ ...parseListen('--smtps', flags.smtps), security: 'tls' as const }]),
+        ];
         const sandbox = await ensureSandboxServer(app);
         const servers = await listServers(app.store);
         const admin = await ensureFirstAdmin(app);
@@ -83,6 +90,12 @@ export function runCommands(): Command[] {
         await http.listen(listen);
         const webhooks = startWebhooks({ store: app.store, clock: app.clock, secrets: app.secrets, log: app.log });
         const inbound = inboundAt ? await startInbound(app, inboundAt).catch(async (error: unknown) => {
+          await webhooks.stop();
+          await http.close();
+          throw error;
+        }) : null;
+        const relay = relayAt.length > 0 ? await startRelay(app, relayAt).catch(async (error: unknown) => {
+          await inbound?.close();
           await webhooks.stop();
           await http.close();
           throw error;
@@ -103,6 +116,7 @@ export function runCommands(): Command[] {
                 `Send a message: npx postroom send --from you@example.com --to someone@example.org --subject Hi --text Hello\n` +
                 `HTTP API: ${url}/api/v1 (OpenAPI: ${url}/api/v1/openapi.json)\n` +
                 (inbound ? `Inbound SMTP (bounces, complaints, unsubscribes): ${inboundAt!.host}:${inbound.port}\n` : '') +
+                (relay ? `SMTP relay for applications: ${relayAt.map((l, i) => `${l.host}:${relay.ports[i]} (${l.security === 'tls' ? 'implicit TLS' : app.config.smtp.tlsCert ? 'STARTTLS' : 'loopback, no TLS'})`).join(', ')}; create a login with: npx postroom smtp-credential create --user EMAIL\n` : '') +
                 (admin
                   ? `Created the admin user ${admin.user.email} with the one-time password ${admin.password}\n` +
                     `  (shown once; create an API key with: npx postroom apikey create --user ${admin.user.email})\n`
@@ -118,6 +132,7 @@ export function runCommands(): Command[] {
           else await untilSignal(app, announce);
         } finally {
           await mailboxes.stop();
+          await relay?.close();
           await inbound?.close();
           await webhooks.stop();
           await http.close();
@@ -159,6 +174,20 @@ async function startInbound(app: App, at: { host: string; port: number }): Promi
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES') throw new InputError('--inbound', `cannot listen on ${at.host}:${at.port} (${code}); choose another HOST:PORT or "off"`);
+    throw error;
+  }
+}
+
+/** The SMTP relay; a port already taken is said plainly, naming the flag. */
+async function startRelay(app: App, listeners: RelayListen[]): Promise<RelayServer> {
+  const { startRelayServer } = await import('../smtp/index.js');
+  try {
+    return await startRelayServer(app, listeners);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const port = (error as { port?: number }).port;
+    const flag = listeners.find((l) => l.port === port)?.security === 'tls' ? '--smtps' : '--smtp';
+    if (code === 'EADDRINUSE' || code === 'EACCES') throw new InputError(flag, `cannot listen on port ${port} (${code}); choose another HOST:PORT or "off"`);
     throw error;
   }
 }

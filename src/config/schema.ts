@@ -59,6 +59,24 @@ export const configSchema = z.object({
       shapingFile: z.string().optional().describe('A shaping table read after the built-in rules/shaping.txt and the data directory\'s shaping.txt (env POSTROOM_SHAPING_FILE).'),
     })
     .prefault({}),
+  smtp: z
+    .object({
+      tlsCert: z.string().optional().describe('PEM certificate (chain) the SMTP relay presents for STARTTLS and implicit TLS (env POSTROOM_SMTP_TLS_CERT). Needed for a relay listening beyond loopback and for --smtps.'),
+      tlsKey: z.string().optional().describe('PEM private key of that certificate (env POSTROOM_SMTP_TLS_KEY).'),
+      loopbackPlainAuth: z
+        .union([z.boolean(), z.stringbool()])
+        .default(true)
+        .describe('Offer AUTH without TLS on a relay listener bound to loopback (127.0.0.0/8, ::1), where nothing crosses the network; any other listener offers AUTH only after TLS (env POSTROOM_SMTP_LOOPBACK_PLAIN_AUTH).'),
+      maxMessageBytes: positiveInt.default(25 * 1024 * 1024).describe('Largest message the relay accepts (announced as SIZE); larger ones answer 552 (env POSTROOM_SMTP_MAX_MESSAGE_BYTES).'),
+      maxRecipients: positiveInt.default(100).describe('Recipients per message; more answer 452 (env POSTROOM_SMTP_MAX_RECIPIENTS).'),
+      maxConnectionsPerIp: positiveInt.default(20).describe('Relay connections open at once from one client IP (IPv6: one /64); more answer 421 (env POSTROOM_SMTP_MAX_CONNECTIONS_PER_IP).'),
+      maxClients: positiveInt.default(500).describe('Relay connections open at once in all (env POSTROOM_SMTP_MAX_CLIENTS).'),
+      authFailuresPerIp: positiveInt.default(5).describe('Failed AUTH attempts from one client IP within authFailureWindowMs after which AUTH answers 421 (env POSTROOM_SMTP_AUTH_FAILURES).'),
+      authFailureWindowMs: positiveInt.default(15 * 60_000).describe('The window failed AUTH attempts are counted in (env POSTROOM_SMTP_AUTH_FAILURE_WINDOW_MS).'),
+      idleTimeoutMs: positiveInt.default(60_000).describe('A relay client that sends nothing for this long is told 421 and disconnected (env POSTROOM_SMTP_IDLE_TIMEOUT_MS).'),
+      sessionTimeoutMs: positiveInt.default(30 * 60_000).describe('Longest relay session, however busy; then 421 and disconnect, so a client trickling bytes cannot hold a connection for ever (env POSTROOM_SMTP_SESSION_TIMEOUT_MS).'),
+    })
+    .prefault({}),
   oauth: z
     .object({
       gmailAuthorizeUrl: z.string().url().default('https://accounts.google.com/o/oauth2/v2/auth').describe('Google\'s authorization endpoint (env POSTROOM_GMAIL_AUTHORIZE_URL).'),
@@ -81,3 +99,4 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 export type WorkerConfig = Config['worker'];
 export type RetryConfig = Config['retry'];
+export type SmtpConfig = Config['smtp'];

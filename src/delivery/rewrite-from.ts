@@ -3,6 +3,7 @@
  * and the original From moves to Reply-To (unless the message has one), so replies still reach
  * the sender. Only the top-level header section changes; the body's bytes are untouched.
  */
+import { fieldName, headerEnd, splitFields } from '../lib/header-section.js';
 
 export function rewriteFrom(raw: Buffer, newFrom: string): Buffer {
   const end = headerEnd(raw);
@@ -16,24 +17,4 @@ export function rewriteFrom(raw: Buffer, newFrom: string): Buffer {
   if (!hasReplyTo && original) replacement.push(`Reply-To: ${original}\r\n`);
   out.splice(fromIndex >= 0 ? fromIndex : 0, 0, ...replacement);
   return Buffer.concat([Buffer.from(out.join(''), 'latin1'), raw.subarray(end)]);
-}
-
-/** Offset of the blank line that ends the header section (the CRLF that starts it). */
-function headerEnd(raw: Buffer): number {
-  const crlf = raw.indexOf('\r\n\r\n');
-  return crlf >= 0 ? crlf + 2 : raw.length;
-}
-
-/** Header fields with their folded continuation lines, each ending in CRLF. */
-function splitFields(head: string): string[] {
-  const fields: string[] = [];
-  for (const line of head.split(/(?<=\r\n)/)) {
-    if (/^[ \t]/.test(line) && fields.length > 0) fields[fields.length - 1] += line;
-    else if (line) fields.push(line);
-  }
-  return fields;
-}
-
-function fieldName(field: string): string {
-  return field.slice(0, field.indexOf(':')).trim().toLowerCase();
 }

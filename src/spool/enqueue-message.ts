@@ -3,7 +3,7 @@ import type { Store, Database } from '../store/index.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { InputError } from '../lib/input-error.js';
-import { composeMessage, headerList, type ComposedMessage } from './compose-message.js';
+import { composeMessage, headerList } from './compose-message.js';
 import { formatMailbox } from './addresses.js';
 import { validateMessage, type ValidMessage } from './message-input.js';
 import { eventInserts, type NewEvent } from './events.js';
@@ -52,14 +52,29 @@ export interface PreparedMessages {
   now: number;
 }
 
+/** One message as the spool stores it, whichever way it came in (API, relay). */
 export interface PreparedMessage {
   id: string;
-  message: ValidMessage;
-  composed: ComposedMessage;
+  fromAddress: string;
+  fromHeader: string;
+  replyTo: string | null;
+  toHeader: string;
+  subject: string;
+  tags: string[];
+  metadata: Record<string, unknown>;
+  messageIdHeader: string;
+  raw: Buffer;
+  recipients: Array<{ address: string; kind: 'to' | 'cc' | 'bcc' }>;
   userId: string | null;
   createdAt: number;
   expiresAt: number;
   requestedServerId: string | null;
+  /** 0: transactional, claimed first; 1: bulk. */
+  priority: 0 | 1;
+  /** The SMTP credential it was submitted with. */
+  smtpCredentialId: string | null;
+  /** The `queued` event's text (default: how many recipients and bytes). */
+  queuedDetail?: string;
 }
 
 export async function prepareMessages(ctx: EnqueueContext, inputs: unknown[], options: EnqueueOptions = {}): Promise<PreparedMessages> {
@@ -82,14 +97,25 @@ export async function prepareMessages(ctx: EnqueueContext, inputs: unknown[], op
     messages.map(async (message): Promise<PreparedMessage> => {
       const id = newId('msg', now);
       const tracked = ctx.tracker && message.html !== undefined && (message.track.opens || message.track.clicks) ? { ...message, html: await ctx.tracker(message.html, id, message.track) } : message;
+      const composed = await composeMessage(tracked, id, date);
       return {
         id,
-        message,
-        composed: await composeMessage(tracked, id, date),
+        fromAddress: message.from.address,
+        fromHeader: formatMailbox(message.from),
+        replyTo: message.replyTo ? formatMailbox(message.replyTo) : null,
+        toHeader: headerList(message.to),
+        subject: message.subject,
+        tags: message.tags,
+        metadata: message.metadata,
+        messageIdHeader: composed.messageIdHeader,
+        raw: composed.raw,
+        recipients: composed.recipients,
         userId: options.userId ?? null,
         createdAt: now,
         expiresAt: now + ctx.lifetimeMs,
         requestedServerId: message.server ? (serverIds.get(message.server) ?? null) : null,
+        priority: 0,
+        smtpCredentialId: null,
       };
     }),
   );
@@ -120,24 +146,25 @@ export function messageInserts(db: Kysely<Database> | Transaction<Database>, row
       db
         .insertInto('messages')
         .values(
-          chunk.map(({ id, message, composed, userId, createdAt, expiresAt, requestedServerId }) => ({
-            id,
+          chunk.map((m) => ({
+            id: m.id,
             status: 'queued' as const,
-            from_address: message.from.address,
-            from_header: formatMailbox(message.from),
-            reply_to: message.replyTo ? formatMailbox(message.replyTo) : null,
-            to_header: headerList(message.to),
-            subject: message.subject,
-            requested_server_id: requestedServerId,
+            from_address: m.fromAddress,
+            from_header: m.fromHeader,
+            reply_to: m.replyTo,
+            to_header: m.toHeader,
+            subject: m.subject,
+            requested_server_id: m.requestedServerId,
             server_id: null,
-            message_id_header: composed.messageIdHeader,
-            size: composed.raw.length,
-            created_at: createdAt,
-            updated_at: createdAt,
-            expires_at: expiresAt,
-            user_id: userId,
-            tags: JSON.stringify(message.tags),
-            metadata: JSON.stringify(message.metadata),
+            message_id_header: m.messageIdHeader,
+            size: m.raw.length,
+            created_at: m.createdAt,
+            updated_at: m.createdAt,
+            expires_at: m.expiresAt,
+            user_id: m.userId,
+            tags: JSON.stringify(m.tags),
+            metadata: JSON.stringify(m.metadata),
+            smtp_credential_id: m.smtpCredentialId,
           })),
         )
         .compile(),
@@ -145,11 +172,11 @@ export function messageInserts(db: Kysely<Database> | Transaction<Database>, row
     queries.push(
       db
         .insertInto('message_contents')
-        .values(chunk.map(({ id, composed }) => ({ message_id: id, raw: composed.raw })))
+        .values(chunk.map(({ id, raw }) => ({ message_id: id, raw })))
         .compile(),
     );
-    const recipients = chunk.flatMap(({ id, composed }) =>
-      composed.recipients.map((r) => ({
+    const recipients = chunk.flatMap(({ id, recipients, priority }) =>
+      recipients.map((r) => ({
         id: newId('rcp', now),
         message_id: id,
         address: r.address,
@@ -160,13 +187,11 @@ export function messageInserts(db: Kysely<Database> | Transaction<Database>, row
         lease_owner: null,
         server_id: null,
         updated_at: now,
-        priority: 0,
+        priority,
       })),
     );
     for (let j = 0; j < recipients.length; j += 500) queries.push(db.insertInto('recipients').values(recipients.slice(j, j + 500)).compile());
-    for (const { id, composed } of chunk) {
-      events.push({ messageId: id, type: 'queued', detail: `${composed.recipients.length} recipient(s), ${composed.raw.length} bytes` });
-    }
+    for (const m of chunk) events.push({ messageId: m.id, type: 'queued', detail: m.queuedDetail ?? `${m.recipients.length} recipient(s), ${m.raw.length} bytes` });
   }
   return [...queries, ...eventInserts(db, events, now)];
 }

@@ -18,6 +18,8 @@ interface Pending {
 
 export interface GroupEnqueuer {
   enqueue(input: unknown, options?: EnqueueOptions): Promise<string>;
+  /** Writes messages already prepared (the relay's, built from raw MIME); resolves with their ids once committed. */
+  enqueuePrepared(prepared: PreparedMessages): Promise<string[]>;
   /** Resolves once every enqueue begun so far has finished (before the database closes). */
   drain(): Promise<void>;
 }
@@ -75,23 +77,30 @@ export function createGroupEnqueuer(ctx: EnqueueContext, options: { maxGroup?: n
     }
   }
 
+  async function submit(prepare: () => Promise<PreparedMessages>): Promise<string[]> {
+    busy += 1;
+    try {
+      const prepared = await prepare();
+      return await new Promise<string[]>((resolve, reject) => {
+        pending.push({ prepared, resolve, reject });
+        if (!writing) void writeGroups();
+      });
+    } finally {
+      busy -= 1;
+      if (busy === 0) {
+        for (const resolve of drained) resolve();
+        drained = [];
+      }
+    }
+  }
+
   return {
     async enqueue(input, enqueueOptions = {}) {
-      busy += 1;
-      try {
-        const prepared = await prepareMessages(ctx, [input], enqueueOptions);
-        const ids = await new Promise<string[]>((resolve, reject) => {
-          pending.push({ prepared, resolve, reject });
-          if (!writing) void writeGroups();
-        });
-        return ids[0]!;
-      } finally {
-        busy -= 1;
-        if (busy === 0) {
-          for (const resolve of drained) resolve();
-          drained = [];
-        }
-      }
+      const ids = await submit(() => prepareMessages(ctx, [input], enqueueOptions));
+      return ids[0]!;
+    },
+    enqueuePrepared(prepared) {
+      return submit(async () => prepared);
     },
     drain() {
       return busy === 0 ? Promise.resolve() : new Promise((resolve) => drained.push(resolve));

@@ -1,4 +1,4 @@
-export { enqueueMessage, enqueueMessages, prepareMessages, writePrepared, type EnqueueContext, type MessageTracker, type EnqueueOptions, type PreparedMessages } from './enqueue-message.js';
+export { enqueueMessage, enqueueMessages, prepareMessages, writePrepared, type EnqueueContext, type MessageTracker, type EnqueueOptions, type PreparedMessages, type PreparedMessage } from './enqueue-message.js';
 export { createGroupEnqueuer, type GroupEnqueuer } from './group-enqueuer.js';
 export { validateMessage, messageInputSchema, type MessageInput, type ValidMessage } from './message-input.js';
 export { parseMailbox, isValidAddress, domainOf, formatMailbox, type Mailbox } from './addresses.js';

@@ -10,6 +10,7 @@ import * as campaigns from './migrations/0008-campaigns.js';
 import * as domains from './migrations/0009-domains.js';
 import * as feedback from './migrations/0010-feedback.js';
 import * as deliveryPaths from './migrations/0011-delivery-paths.js';
+import * as smtpRelay from './migrations/0012-smtp-relay.js';
 import type { Database } from './tables.js';
 
 /** Migrations are listed here rather than read from a folder, so the built package needs no file lookups. */
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0009-domains': domains,
   '0010-feedback': feedback,
   '0011-delivery-paths': deliveryPaths,
+  '0012-smtp-relay': smtpRelay,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -99,6 +99,8 @@ export interface MessagesTable {
   /** Set for campaign mail: rendered at send time from the campaign and the contact. */
   campaign_id: string | null;
   contact_id: string | null;
+  /** The SMTP credential it was submitted with (null: not through the relay). */
+  smtp_credential_id: string | null;
 }
 
 export interface MessageContentsTable {
@@ -177,6 +179,24 @@ export interface ApiKeysTable {
   prefix: string;
   /** SHA-256 of the whole key, hex. */
   hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** A relay login of a user's (src/users/smtp-credentials.ts). */
+export interface SmtpCredentialsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  username: string;
+  /** SHA-256 of the password, hex; the password itself is shown once and never stored. */
+  password_hash: string;
+  /** The From addresses and domains it may send as: a From filter that is never empty. */
+  allowed_from: string;
+  lane: 'transactional' | 'bulk';
+  /** The server its mail must go through (null: routing decides). */
+  server_id: string | null;
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
@@ -307,6 +327,7 @@ export interface Database {
   oauth_grants: OAuthGrantsTable;
   oauth_states: OAuthStatesTable;
   rate_windows: RateWindowsTable;
+  smtp_credentials: SmtpCredentialsTable;
 }
 
 export type ServerRow = Selectable<ServersTable>;

@@ -39,7 +39,7 @@ export interface RunningPostroom {
 /** Starts `postroom serve --http 127.0.0.1:0` (workers included) and waits for it to listen. */
 export async function startPostroom(extraEnv: Record<string, string> = {}): Promise<RunningPostroom> {
   const database = await createTestDatabase('sqlite');
-  const proc = spawnPostroom(['serve', '--http', '127.0.0.1:0', '--inbound', '127.0.0.1:0'], postroomEnv(database, { POSTROOM_LOG_LEVEL: 'warn', ...extraEnv }));
+  const proc = spawnPostroom(['serve', '--http', '127.0.0.1:0', '--inbound', '127.0.0.1:0', '--smtp', '127.0.0.1:0'], postroomEnv(database, { POSTROOM_LOG_LEVEL: 'warn', ...extraEnv }));
   await waitUntil(() => /Press Ctrl-C/.test(proc.stdout()) || proc.exit() !== null, 20_000, () => `serve did not start:\n${proc.stdout()}\n${proc.stderr()}`, 50);
   const out = proc.stdout();
   const origin = /HTTP API: (http:\/\/[^/\s]+)\/api\/v1/.exec(out)?.[1];

@@ -157,7 +157,7 @@ describe.skipIf(!browserAvailable())('every page at both widths', () => {
         await visit(page, '/', 'sender-dashboard');
         await visit(page, '/users', 'sender-api-keys');
         await visit(page, `/emails/${ids.report}`, 'sender-not-found');
-        await page.getByRole('heading', { name: 'Not found' }).waitFor();
+        await page.getByRole('heading', { name: 'Not found' }).waitFor({ timeout: 30_000 });
       } finally {
         await senderContext.close();
       }

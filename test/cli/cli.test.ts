@@ -393,7 +393,7 @@ describe('serve', () => {
     const id = await send(dir, '--from', 'alice@example.com', '--to', 'bob@example.org', '--subject', 'Sandboxed', '--text', 'x');
     expect(await okJson(dir, ['server', 'list'])).toEqual([]);
 
-    const serve = startCli(dir, ['serve', '--http', '127.0.0.1:0', '--inbound', '127.0.0.1:0']);
+    const serve = startCli(dir, ['serve', '--http', '127.0.0.1:0', '--inbound', '127.0.0.1:0', '--smtp', '127.0.0.1:0']);
     children.push(serve);
     const early = serve.exited.then((r) => `serve exited early with ${r.code ?? r.signal}: ${serve.stderr()}`);
     const sent = await Promise.race([
@@ -420,7 +420,7 @@ describe('serve', () => {
     expect(serve.stdout()).toMatch(/stopped after recording \d+ outcome\(s\)\n$/);
 
     // A second start finds a server and does not add another Sandbox.
-    const second = startCli(dir, ['serve', '--http', '127.0.0.1:0', '--inbound', '127.0.0.1:0']);
+    const second = startCli(dir, ['serve', '--http', '127.0.0.1:0', '--inbound', '127.0.0.1:0', '--smtp', '127.0.0.1:0']);
     children.push(second);
     await waitFor(async () => (second.stdout().includes('Press Ctrl-C') ? true : undefined), 15_000, 'serve to start again');
     expect(second.stdout()).not.toContain('Created the "Sandbox" server');

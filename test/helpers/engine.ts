@@ -19,6 +19,8 @@ export interface EngineOptions {
   direct?: Partial<Config['direct']>;
   /** Gmail / Microsoft OAuth endpoints (a fake authorization server in tests). */
   oauth?: Partial<Config['oauth']>;
+  /** The SMTP relay's limits and TLS. */
+  smtp?: Partial<Config['smtp']>;
 }
 
 export interface Engine {
@@ -48,6 +50,7 @@ export async function createEngine(kind: TestDatabaseKind, options: EngineOption
     dns: { ...base.dns, servers: options.dns ?? NO_DNS },
     direct: { ...base.direct, ...options.direct },
     oauth: { ...base.oauth, ...options.oauth },
+    smtp: { ...base.smtp, ...options.smtp },
   };
   const app = await openApp(config, { clock: options.clock, log: pino({ level: process.env.POSTROOM_TEST_LOG ?? 'silent' }) });
   const workers: Worker[] = [];

@@ -23,7 +23,7 @@ const NAV: NavItem[] = [
   { to: '/settings', label: 'Settings', adminOnly: true },
   { to: '/users', label: 'Users & API keys', adminOnly: true },
 ];
-const API_KEYS_ITEM: NavItem = { to: '/users', label: 'API keys' };
+const API_KEYS_ITEM: NavItem = { to: '/users', label: 'API keys & SMTP' };
 
 const isCurrent = (to: string, path: string): boolean => (to === '/' ? path === '/' : path === to || path.startsWith(`${to}/`));
 

@@ -16,9 +16,9 @@ export function Page({ title, actions, children, subtitle }: { title: string; ac
   );
 }
 
-export function Card({ title, children, actions, className }: { title?: string; children: ReactNode; actions?: ReactNode; className?: string }) {
+export function Card({ title, children, actions, className, testId }: { title?: string; children: ReactNode; actions?: ReactNode; className?: string; testId?: string }) {
   return (
-    <section className={`card ${className ?? ''}`}>
+    <section className={`card ${className ?? ''}`} data-testid={testId}>
       {title || actions ? (
         <header className="card-header">
           {title ? <h2>{title}</h2> : <span />}

@@ -1,9 +1,10 @@
-/** Users and API keys: admins see everyone and every key; a sender sees only their own keys. */
+/** Users, API keys and SMTP relay logins: admins see everyone and every key and login; a sender sees only their own. */
 import { useApiGet } from '../use-api';
 import { useUser } from '../session';
 import { Page } from '../components/ui';
 import { UsersCard } from '../components/users-table';
 import { ApiKeysCard } from '../components/api-keys';
+import { SmtpCredentialsCard } from '../components/smtp-credentials';
 import type { UserView } from '../types';
 
 export function UsersPage() {
@@ -13,14 +14,16 @@ export function UsersPage() {
 
   if (!admin)
     return (
-      <Page title="API keys" subtitle="Keys let your programs send mail as you through the HTTP API.">
+      <Page title="API keys & SMTP logins" subtitle="Keys let your programs send mail as you through the HTTP API; SMTP logins let applications send through the relay.">
         <ApiKeysCard users={null} />
+        <SmtpCredentialsCard users={null} />
       </Page>
     );
   return (
-    <Page title="Users & API keys" subtitle="Who can log in, and the keys programs send with.">
+    <Page title="Users, API keys & SMTP logins" subtitle="Who can log in, the keys programs send with, and the logins applications use for the SMTP relay.">
       <UsersCard users={users} />
       <ApiKeysCard users={users.data?.users ?? []} />
+      <SmtpCredentialsCard users={users.data?.users ?? []} />
     </Page>
   );
 }
