@@ -127,6 +127,22 @@ describe('SMTP relay hardening', () => {
     secured.end();
   });
 
+  it('disconnects an idle client, and a busy one whose session outlasts the time limit', async () => {
+    relay = await startRelay('sqlite', { smtp: { idleTimeoutMs: 300, sessionTimeoutMs: 1_000 } });
+    const idle = await smtpTalk(relay.port);
+    expect(await idle.reply(3_000)).toMatch(/^421 4\.4\.2 .*Timeout - closing connection$/);
+    await idle.closed();
+    // A client that keeps the line busy, never idle for long, still hits the session limit.
+    const slow = await loggedIn();
+    let answer = '';
+    for (let i = 0; i < 40 && !answer.startsWith('421'); i++) {
+      answer = await slow.command('NOOP');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(answer).toBe('421 4.4.2 Session time limit reached, closing connection');
+    await slow.closed();
+  });
+
   it('refuses a connection past the per-IP limit with 421', async () => {
     relay = await startRelay('sqlite', { smtp: { maxConnectionsPerIp: 2 } });
     const a = await smtpTalk(relay.port);
