@@ -8,7 +8,6 @@
  *   node dist/bench/api.js --connections 32 --seconds 10 --json
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -19,6 +18,7 @@ import { openApp } from '../src/app/open-app.js';
 import { createApiKey, createUser } from '../src/users/index.js';
 import { messageFor } from './messages.js';
 import { createBenchDatabase } from './bench-database.js';
+import { freePort } from './free-port.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -31,15 +31,6 @@ const connections = Number(flags.connections);
 const seconds = Number(flags.seconds);
 const say = (line: string): void => void (flags.json ? process.stderr : process.stdout).write(line + '\n');
 const SECRET = 'ab'.repeat(32);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function main(): Promise<void> {
   const database = await createBenchDatabase();

@@ -8,7 +8,6 @@
  *   node dist/bench/smtp.js --connections 16 --messages 10000
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,20 +17,12 @@ import { loadConfig } from '../src/config/index.js';
 import { openApp } from '../src/app/open-app.js';
 import { createSmtpCredential, createUser } from '../src/users/index.js';
 import { createBenchDatabase } from './bench-database.js';
+import { freePort } from './free-port.js';
 
 const { values: flags } = parseArgs({ options: { connections: { type: 'string', default: '16' }, messages: { type: 'string', default: '10000' } } });
 const connections = Number(flags.connections);
 const total = Number(flags.messages);
 const SECRET = 'ab'.repeat(32);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function main(): Promise<void> {
   const database = await createBenchDatabase();

@@ -169,8 +169,8 @@ export async function startRelayServer(ctx: RelayContext, listeners: RelayListen
             callback(smtpError(451, '4.3.0 Temporary failure, try again later'));
           });
       },
+      // (smtp-server answers MAIL, RCPT and DATA with 530 before these handlers while there is no AUTH.)
       onRcptTo(address: SMTPServerAddress, session, callback) {
-        if (!loginOf(session)) return callback(smtpError(530, '5.7.0 Authentication required'));
         const problem = recipientProblem(address.address);
         if (problem) {
           log.info({ ...who(session), rcptTo: address.address, answer: `553 5.1.3 ${problem}` }, 'relay recipient refused');

@@ -93,9 +93,14 @@ export async function createSmtpCredential(ctx: UsersContext, userId: string, in
 }
 
 export async function listSmtpCredentials(store: Store, userId?: string): Promise<SmtpCredentialView[]> {
-  let query = store.db.selectFrom('smtp_credentials').leftJoin('servers', 'servers.id', 'smtp_credentials.server_id').selectAll('smtp_credentials').select('servers.name as server_name').orderBy('smtp_credentials.created_at');
+  let query = credentialRows(store).orderBy('smtp_credentials.created_at');
   if (userId) query = query.where('smtp_credentials.user_id', '=', userId);
   return (await query.execute()).map((row) => view(row, row.server_name));
+}
+
+/** Credentials with the name of the server they are bound to. */
+function credentialRows(store: Store) {
+  return store.db.selectFrom('smtp_credentials').leftJoin('servers', 'servers.id', 'smtp_credentials.server_id').selectAll('smtp_credentials').select('servers.name as server_name');
 }
 
 /** Revokes a credential by id or username; sessions logged in with it are refused at their next message. */
@@ -108,8 +113,10 @@ export async function revokeSmtpCredential(ctx: UsersContext, idOrUsername: stri
   if (userId) query = query.where('user_id', '=', userId);
   const result = await query.executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) throw new InputError('id', `no active SMTP credential "${idOrUsername}"`);
-  const all = await listSmtpCredentials(ctx.store, userId);
-  return all.find((c) => c.id === idOrUsername || c.username === idOrUsername)!;
+  const row = await credentialRows(ctx.store)
+    .where((eb) => eb.or([eb('smtp_credentials.id', '=', idOrUsername), eb('smtp_credentials.username', '=', idOrUsername)]))
+    .executeTakeFirstOrThrow();
+  return view(row, row.server_name);
 }
 
 /**

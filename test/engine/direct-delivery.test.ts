@@ -8,7 +8,6 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createServer as createTcpServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generate } from 'selfsigned';
 import { createEngine, simpleMessage, type Engine } from '../helpers/engine.js';
@@ -17,6 +16,7 @@ import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
 import { testCerts } from '../helpers/certs.js';
 import { testDatabaseKinds } from '../helpers/databases.js';
 import { manualClock } from '../helpers/manual-clock.js';
+import { freePort } from '../helpers/ports.js';
 
 /** A certificate for these host names, signed by the test CA. */
 async function hostCert(names: string[]): Promise<{ cert: string; key: string }> {
@@ -33,14 +33,6 @@ async function hostCert(names: string[]): Promise<{ cert: string; key: string }>
     ],
   });
   return { cert: made.cert, key: made.private };
-}
-
-async function freePort(): Promise<number> {
-  const probe = createTcpServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 describe.each(testDatabaseKinds())('direct delivery on %s', (kind) => {

@@ -3,19 +3,11 @@
  * unhealthy (an event says so), routing gives its mail to the next matching server, and when it
  * comes back a periodic Test Connection marks it healthy and it is used again.
  */
-import { createServer as createTcpServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine, simpleMessage, smtpServer, type Engine } from '../helpers/engine.js';
 import { startSink, type Sink } from '../helpers/smtp-sink.js';
 import { testDatabaseKinds } from '../helpers/databases.js';
-
-async function closedPort(): Promise<number> {
-  const probe = createTcpServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
+import { freePort as closedPort } from '../helpers/ports.js';
 
 describe.each(testDatabaseKinds())('failover on %s', (kind) => {
   let engine: Engine;

@@ -3,7 +3,6 @@
  * and Test Connection, each against a real smtp-server on 127.0.0.1. The sinks trust only the test
  * CA; Postroom trusts it through the server's `tlsCa`, with verification on.
  */
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { testConnection } from '../../src/servers/index.js';
 import type { ServerInput } from '../../src/servers/index.js';
@@ -12,6 +11,7 @@ import { createEngine, simpleMessage, smtpServer, type Engine } from '../helpers
 import { startSink, type Sink, type SinkOptions } from '../helpers/smtp-sink.js';
 import { testDatabaseKinds } from '../helpers/databases.js';
 import { testCerts, type TestCerts } from '../helpers/certs.js';
+import { freePort as closedPort } from '../helpers/ports.js';
 
 const USER = 'relay@postroom.test';
 const PASSWORD = 'correct horse battery staple';
@@ -32,13 +32,6 @@ function verifiedServer(sink: Sink, extra: Partial<ServerInput> = {}): ServerInp
 }
 
 /** A port nothing listens on: opened by us, then closed again. */
-async function closedPort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe.each(testDatabaseKinds())('delivery over TLS and AUTH on %s', (kind) => {
   let engine: Engine | undefined;

@@ -10,6 +10,7 @@ import { pollMailbox, startMailboxPoller, MailboxError, type MailboxConfig, type
 import { toCrlf } from '../../src/lib/line-ends.js';
 import { dovecotAvailable, startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { waitUntil } from '../helpers/processes.js';
+import { freePort as closedPort } from '../helpers/ports.js';
 
 // One with a line that starts with "." (dot-stuffed by POP3, RFC 1939 §3) and 8-bit bytes.
 const messages = [1, 2, 3].map((n) =>
@@ -176,11 +177,3 @@ describe.skipIf(!dovecotAvailable())('mailbox polling against dovecot', () => {
   });
 });
 
-async function closedPort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

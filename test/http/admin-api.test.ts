@@ -4,7 +4,7 @@
  * 404 for an unknown id, 401 without a key, and secrets never in an answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createEngine, type Engine } from '../helpers/engine.js';
 import { testDatabaseKinds } from '../helpers/databases.js';
@@ -17,6 +17,7 @@ import type { serverView } from '../../src/http/routes/get-server.js';
 import type { settingsView } from '../../src/http/routes/get-settings.js';
 import type { userView } from '../../src/http/routes/list-users.js';
 import type { apiKeyView } from '../../src/http/routes/list-api-keys.js';
+import { freePort as closedPort } from '../helpers/ports.js';
 
 const SERVER_PASSWORD = 'relay-secret-9f3k2';
 const USER_PASSWORD = 'a long enough password';
@@ -35,13 +36,6 @@ interface Answer<T> {
 }
 
 /** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe.each(testDatabaseKinds())('admin API (%s)', (kind) => {
   let engine: Engine;

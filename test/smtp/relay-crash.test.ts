@@ -3,21 +3,13 @@
  * 250; every message that was answered 250 is delivered after the restart, once each.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer as createTcpServer } from 'node:net';
 import nodemailer from 'nodemailer';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { killAllPostroom, openTestApp, postroomEnv, spawnPostroom, waitUntil } from '../helpers/processes.js';
 import { startSink, type Sink } from '../helpers/smtp-sink.js';
 import { createServer } from '../../src/servers/index.js';
 import { createSmtpCredential, createUser } from '../../src/users/index.js';
-
-async function freePort(): Promise<number> {
-  const probe = createTcpServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
+import { freePort } from '../helpers/ports.js';
 
 describe.each(testDatabaseKinds())('relay crash safety on %s', (kind) => {
   let database: TestDatabase;
