@@ -97,11 +97,19 @@ export async function newContext(browser: Browser, width: Width = 'desktop'): Pr
 }
 
 /** Logs in through the login form and waits for the signed-in frame. */
-export async function logIn(page: Page, origin: string, email: string, password: string): Promise<void> {
+/** Fills the login form and submits it, without waiting for the answer (a wrong password stays there). */
+export async function submitLogin(page: Page, origin: string, email: string, password: string): Promise<void> {
   await page.goto(`${origin}/`);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+export async function logIn(page: Page, origin: string, email: string, password: string): Promise<void> {
+  await submitLogin(page, origin, email, password);
+  // Logged in once the form is gone: a page load before then would cancel the login request
+  // (and the login page's own heading would pass for a settled page).
+  await page.getByRole('button', { name: 'Log in' }).waitFor({ state: 'detached', timeout: 30_000 });
 }
 
 /** Saves a full-page screenshot as artifacts/screenshots/NAME-WIDTH.png. */

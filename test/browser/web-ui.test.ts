@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startSink, type Sink } from '../helpers/smtp-sink.js';
-import { browserAvailable, launchBrowser, logIn, newContext, screenshot, settled, startPostroom, type RunningPostroom } from './browser-harness.js';
+import { browserAvailable, launchBrowser, logIn, newContext, submitLogin, screenshot, settled, startPostroom, type RunningPostroom } from './browser-harness.js';
 
 describe.skipIf(!browserAvailable())('web UI in Chromium', () => {
   let postroom: RunningPostroom;
@@ -76,7 +76,7 @@ describe.skipIf(!browserAvailable())('web UI in Chromium', () => {
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Log in' }).waitFor();
-    await logIn(page, postroom.origin, postroom.adminEmail, 'a wrong password');
+    await submitLogin(page, postroom.origin, postroom.adminEmail, 'a wrong password');
     await page.getByText('wrong email or password').waitFor();
     await logIn(page, postroom.origin, postroom.adminEmail, chosen);
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
