@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     console.log(`end to end (campaign send → last message at the sink${flags.sequential ? ', worker started after expansion' : ', worker already running'}): ${total.toFixed(1)} s, ${Math.round(counters.messages / total).toLocaleString()} messages/s; campaign ${status.status}: ${JSON.stringify(status.recipients)}`);
     console.log(`a transactional message sent 5 s into the campaign was delivered ${waited.toFixed(1)} s after it was queued (including two command starts)`);
     if (counters.messages !== recipients + 1) console.log(`WARNING: the sink received ${counters.messages} messages, expected ${recipients + 1}`);
+    if (flags.dkim !== 'none') console.log(`DKIM: ${counters.signed.toLocaleString()} of ${counters.messages.toLocaleString()} messages arrived signed`);
   } finally {
     await sink.close();
     await database.drop();

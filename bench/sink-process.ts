@@ -7,6 +7,8 @@ export interface SinkCounters {
   recipients: number;
   bytes: number;
   sessions: number;
+  /** Messages that arrived with a DKIM-Signature header field. */
+  signed: number;
   firstAt: number | null;
   lastAt: number | null;
   cpuMs: number;

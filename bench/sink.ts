@@ -17,7 +17,7 @@ type Counters = SinkCounters;
 
 type ParentMessage = { type: 'reset' } | { type: 'wait'; count: number } | { type: 'stats' } | { type: 'close' };
 
-const fresh = (): Counters => ({ messages: 0, recipients: 0, bytes: 0, sessions: 0, firstAt: null, lastAt: null, cpuMs: 0 });
+const fresh = (): Counters => ({ messages: 0, recipients: 0, bytes: 0, sessions: 0, signed: 0, firstAt: null, lastAt: null, cpuMs: 0 });
 let counters = fresh();
 let cpuBase = process.cpuUsage();
 const withCpu = (): Counters => {
@@ -49,13 +49,18 @@ const server = new SMTPServer({
   },
   onData(stream, session, callback) {
     let bytes = 0;
-    stream.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    let head = '';
+    stream.on('data', (chunk: Buffer) => {
+      if (bytes < 8192) head += chunk.toString('latin1', 0, Math.min(chunk.length, 8192));
+      bytes += chunk.length;
+    });
     stream.on('error', () => undefined);
     stream.on('end', () => {
       const now = Date.now();
       counters.messages += 1;
       counters.recipients += session.envelope.rcptTo.length;
       counters.bytes += bytes;
+      if (/^DKIM-Signature:/im.test(head)) counters.signed += 1;
       counters.firstAt ??= now;
       counters.lastAt = now;
       callback(null, '2.0.0 Ok: queued');

@@ -2,6 +2,8 @@
  * Relay benchmark: messages accepted per second by the SMTP relay (AUTH PLAIN, 250 only after
  * commit) from 16 concurrent client connections (nodemailer's pool), against
  * `postroom serve --no-workers` in its own process. Every 250 is checked against the spool.
+ * When Debian's Postfix is installed (and this runs as root), Postfix's smtpd then takes the same
+ * load on a loopback port as the comparison (bench/postfix-smtpd.ts); --no-postfix skips it.
  *
  *   npm run bench:smtp                                  SQLite in a temp directory
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:smtp
@@ -11,15 +13,16 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import nodemailer from 'nodemailer';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config/index.js';
 import { openApp } from '../src/app/open-app.js';
 import { createSmtpCredential, createUser } from '../src/users/index.js';
 import { createBenchDatabase } from './bench-database.js';
 import { freePort } from './free-port.js';
+import { postfixAvailable, startPostfix } from './postfix-smtpd.js';
+import { sendLoad } from './smtp-load.js';
 
-const { values: flags } = parseArgs({ options: { connections: { type: 'string', default: '16' }, messages: { type: 'string', default: '10000' } } });
+const { values: flags } = parseArgs({ options: { connections: { type: 'string', default: '16' }, messages: { type: 'string', default: '10000' }, 'no-postfix': { type: 'boolean', default: false } } });
 const connections = Number(flags.connections);
 const total = Number(flags.messages);
 const SECRET = 'ab'.repeat(32);
@@ -44,22 +47,7 @@ async function main(): Promise<void> {
       });
       server.once('exit', () => reject(new Error('serve exited before it listened')));
     });
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port, pool: true, maxConnections: connections, maxMessages: Infinity, auth: { user: credential.username, pass: password } });
-    const text = 'Hello from the relay benchmark.\n'.repeat(30);
-    let next = 0;
-    const ids: string[] = [];
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: connections * 2 }, async () => {
-        while (next < total) {
-          const n = next++;
-          const info = await transport.sendMail({ from: 'sender@example.com', to: `rcpt${n}@example.org`, subject: `Message ${n}`, text });
-          ids.push(/queued as (\S+)/.exec(info.response)![1]!);
-        }
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
-    transport.close();
+    const { seconds, ids } = await sendLoad({ port, connections, total, auth: { user: credential.username, pass: password } });
     const stored = await app.store.db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     console.log(`relay on ${app.store.description}: ${total} messages from ${connections} connections in ${seconds.toFixed(2)} s = ${Math.round(total / seconds)} accepted/s; ${Number(stored.n)} in the spool`);
     if (Number(stored.n) !== total || new Set(ids).size !== total) throw new Error('a 250 without its message in the spool');
@@ -68,6 +56,38 @@ async function main(): Promise<void> {
     await app.close();
     await database.drop();
   }
+  if (!flags['no-postfix']) await comparePostfix();
+}
+
+/** The same load against Postfix's smtpd, when it is installed. */
+async function comparePostfix(): Promise<void> {
+  if (!postfixAvailable()) {
+    console.log('Postfix comparison skipped: /usr/sbin/postfix is not installed or this is not root (apt-get install postfix)');
+    return;
+  }
+  const postfix = startPostfix(await freePort());
+  try {
+    await waitForPort(postfix.port);
+    const { seconds, ids } = await sendLoad({ port: postfix.port, connections, total });
+    console.log(`Postfix smtpd (queue fsynced, then discarded): ${total} messages from ${connections} connections in ${seconds.toFixed(2)} s = ${Math.round(total / seconds)} accepted/s; ${ids.length} answered 250`);
+  } finally {
+    postfix.stop();
+  }
+}
+
+async function waitForPort(port: number): Promise<void> {
+  const { connect } = await import('node:net');
+  for (let i = 0; i < 100; i++) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      }).once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Postfix is not listening on 127.0.0.1:${port}`);
 }
 
 await main();

@@ -1,5 +1,6 @@
 /** Everything a command needs, built once from the bootstrap configuration and passed down. */
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from './create-logger.js';
 import type { Config } from '../config/index.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { openStore, migrateToLatest, type Store } from '../store/index.js';
@@ -22,7 +23,7 @@ export interface OpenAppOptions {
 }
 
 export async function openApp(config: Config, options: OpenAppOptions = {}): Promise<App> {
-  const log = options.log ?? pino({ level: config.logLevel, base: { pid: process.pid } }, pino.destination(2));
+  const log = options.log ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const store = openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   try {
     if (options.migrate !== false) await migrateToLatest(store.db);

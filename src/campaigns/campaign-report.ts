@@ -105,7 +105,7 @@ export async function campaignTimeline(store: Store, campaign: CampaignRow, now:
   bucketMs ??= bucketFor(until - from);
   const start = Math.floor(from / bucketMs) * bucketMs;
   const bucket = sql<number>`events.created_at / ${sql.lit(bucketMs)}`;
-  const rows = await store.db
+  const rows: Array<{ bucket: number; type: string; n: number }> = await store.db
     .selectFrom('events')
     .innerJoin('messages', 'messages.id', 'events.message_id')
     .select([sql<number>`${bucket}`.as('bucket'), 'events.type', (eb) => eb.fn.countAll<number>().as('n')])
@@ -113,6 +113,15 @@ export async function campaignTimeline(store: Store, campaign: CampaignRow, now:
     .where('events.type', 'in', ['sent', 'deferred', 'failed', 'expired'])
     .groupBy([bucket, 'events.type'])
     .execute();
+  // Pruned messages' outcomes live on as per-minute counts (spool/prune-messages.ts).
+  const countedBucket = sql<number>`event_counts.minute / ${sql.lit(bucketMs)}`;
+  const counted = await store.db
+    .selectFrom('event_counts')
+    .select([countedBucket.as('bucket'), 'event_counts.type', (eb) => eb.fn.sum<number>('event_counts.n').as('n')])
+    .where('event_counts.campaign_id', '=', campaign.id)
+    .groupBy([countedBucket, 'event_counts.type'])
+    .execute();
+  rows.push(...counted);
   const count = Math.max(1, Math.min(24 * 14, Math.floor((until - start) / bucketMs) + 1));
   const buckets = Array.from({ length: count }, (_, i) => ({ start: new Date(start + i * bucketMs).toISOString(), sent: 0, deferred: 0, failed: 0 }));
   for (const row of rows) {

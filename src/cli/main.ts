@@ -14,6 +14,8 @@ import { campaignCommands, templateCommands } from './campaign-commands.js';
 import { domainCommands } from './domain-commands.js';
 import { checkCommand } from './check-command.js';
 import { bounceCommands, mailboxCommands, suppressionCommands } from './feedback-commands.js';
+import { configCommand } from './config-command.js';
+import { backupCommands } from './backup-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('postroom')
@@ -23,7 +25,7 @@ export function buildProgram(): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
     .showHelpAfterError(false)
     .exitOverride();
-  for (const command of [...runCommands(), serverCommands(), settingsCommands(), sendCommand(), queueCommands(), userCommands(), apiKeyCommands(), smtpCredentialCommands(), contactCommands(), listCommands(), templateCommands(), campaignCommands(), domainCommands(), checkCommand(), bounceCommands(), suppressionCommands(), mailboxCommands()]) {
+  for (const command of [...runCommands(), serverCommands(), settingsCommands(), sendCommand(), queueCommands(), userCommands(), apiKeyCommands(), smtpCredentialCommands(), contactCommands(), listCommands(), templateCommands(), campaignCommands(), domainCommands(), checkCommand(), bounceCommands(), suppressionCommands(), mailboxCommands(), configCommand(), ...backupCommands()]) {
     program.addCommand(command);
   }
   // Every subcommand reports usage errors as one line and exits non-zero.

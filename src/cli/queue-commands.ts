@@ -15,6 +15,7 @@ function showHuman(view: ReturnType<typeof messageView>): string {
     `Subject:  ${view.subject}`,
     `Server:   ${view.server ?? '(not routed yet)'}`,
     `Created:  ${view.createdAt}`,
+    ...(view.contentPrunedAt ? [`Content:  pruned ${view.contentPrunedAt} (its body and events were deleted by postroom prune)`] : []),
     '',
     table(['RECIPIENT', 'STATUS', 'ATTEMPTS', 'LAST ANSWER'], view.recipients.map((r) => [r.address, r.status, r.attempts, r.response ?? ''])),
     '',

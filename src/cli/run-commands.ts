@@ -1,10 +1,11 @@
 import { Command } from 'commander';
-import { startWorker } from '../delivery/index.js';
+import { startWorker, type StopResult, type Worker } from '../delivery/index.js';
 import { ensureSandboxServer, listServers } from '../servers/index.js';
 import { startCampaignMonitor } from '../campaigns/index.js';
 import { migrateToLatest } from '../store/index.js';
 import { ensureFirstAdmin } from '../users/index.js';
 import { startWebhooks } from '../webhooks/index.js';
+import { openSpoolIntake, type SpoolIntake } from '../spool/index.js';
 import { InputError } from '../lib/input-error.js';
 import { withApp } from './context.js';
 import type { App } from '../app/open-app.js';
@@ -13,12 +14,23 @@ import type { InboundServer } from '../feedback/inbound-server.js';
 import type { RelayListen, RelayServer } from '../smtp/index.js';
 import { loadBounceRules } from '../feedback/bounce-rules.js';
 
+interface RunWorkerOptions {
+  exitWhenIdle?: boolean;
+  /** Runs once the signals are handled: whoever is told "running" may stop it at once. */
+  ready?: () => void;
+  started?: (worker: Worker) => void;
+  /** Runs at the first signal, while the worker stops (serve closes its listeners meanwhile). */
+  stopping?: () => void;
+}
+
 /**
- * Runs the worker until SIGINT / SIGTERM; a second signal exits at once. `ready` runs once the
- * signals are handled: whoever is told "running" may stop it at once.
+ * Runs the worker until SIGINT / SIGTERM. The first signal stops claiming: SMTP transactions
+ * under way finish (for at most shutdown.graceMs) and everything not yet sending goes back to
+ * the queue at once, for another worker. A second signal exits at once.
  */
-async function runWorker(app: App, out: Output, exitWhenIdle: boolean, ready?: () => void): Promise<void> {
-  const worker = startWorker({ store: app.store, clock: app.clock, secrets: app.secrets, config: app.config, log: app.log }, { exitWhenIdle });
+async function runWorker(app: App, out: Output, options: RunWorkerOptions = {}): Promise<void> {
+  const worker = startWorker({ store: app.store, clock: app.clock, secrets: app.secrets, config: app.config, log: app.log }, { exitWhenIdle: options.exitWhenIdle });
+  options.started?.(worker);
   // Campaigns started through the API are expanded here, and finished ones marked so.
   // The guardrail's rates are a few grouped counts per sending campaign: every 10 s is plenty.
   let guarded = 0;
@@ -29,25 +41,41 @@ async function runWorker(app: App, out: Output, exitWhenIdle: boolean, ready?: (
     await checkGuardrails(app);
   };
   const campaigns = startCampaignMonitor({ store: app.store, clock: app.clock, log: app.log, lifetimeMs: app.config.retry.lifetimeMs, everyRound: guardrail });
+  const graceMs = app.config.shutdown.graceMs;
   let signals = 0;
+  let stopped: Promise<StopResult> | null = null;
+  let signalled!: () => void;
+  const firstSignal = new Promise<void>((resolve) => (signalled = resolve));
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
-    if (signals > 1) process.exit(130);
-    app.log.info({ signal }, 'stopping: finishing messages in flight (signal again to exit at once)');
-    void worker.stop();
+    if (signals > 1) {
+      app.log.warn({ signal }, 'second signal: exiting at once');
+      process.exit(130);
+    }
+    app.log.info({ signal, graceMs }, 'stopping: no new claims; transactions under way finish, the rest goes back to the queue (signal again to exit at once)');
+    options.stopping?.();
+    stopped = worker.stop({ graceMs });
+    signalled();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  ready?.();
+  options.ready?.();
+  let result: StopResult = { stillSending: 0 };
   try {
-    await worker.done;
+    await Promise.race([worker.done, firstSignal]);
+    if (stopped) result = await stopped;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    // After a signal, a second one still exits at once while the rest closes.
+    if (signals === 0) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
     await campaigns.stop();
   }
   const stats = worker.stats();
-  out.print({ stopped: true, ...stats }, () => `stopped after recording ${stats.recorded} outcome(s)`);
+  out.print({ stopped: true, ...stats, ...result }, () =>
+    `stopped after recording ${stats.recorded} outcome(s)` + (result.stillSending ? `; ${result.stillSending} recipient(s) were still being sent and are retried once their lease lapses` : ''),
+  );
 }
 
 /** Resolves on the first SIGINT or SIGTERM; `ready` runs once they are handled. */
@@ -86,18 +114,29 @@ export function runCommands(): Command[] {
         const admin = await ensureFirstAdmin(app);
         // The HTTP stack is loaded only by the command that serves it.
         const { buildHttpApp } = await import('../http/index.js');
-        const http = await buildHttpApp(app);
-        await http.listen(listen);
+        const { createMessageTracker } = await import('../tracking/index.js');
+        // One way into the spool for the API and the relay: their messages commit in the same groups.
+        const intake = openSpoolIntake({ ...app, tracker: createMessageTracker(app.store, app.secrets) });
+        // /readyz asks whether the worker runs; with --no-workers none runs here, and it says so.
+        let delivering: Worker | null = null;
+        const http = await buildHttpApp(app, { intake, health: { workersRunning: () => (flags.workers ? (delivering?.running() ?? false) : null) } });
+        await http.listen(listen).catch(async (error: unknown) => {
+          await http.close();
+          await intake.close();
+          throw error;
+        });
         const webhooks = startWebhooks({ store: app.store, clock: app.clock, secrets: app.secrets, log: app.log });
         const inbound = inboundAt ? await startInbound(app, inboundAt).catch(async (error: unknown) => {
           await webhooks.stop();
           await http.close();
+          await intake.close();
           throw error;
         }) : null;
-        const relay = relayAt.length > 0 ? await startRelay(app, relayAt).catch(async (error: unknown) => {
+        const relay = relayAt.length > 0 ? await startRelay(app, relayAt, intake).catch(async (error: unknown) => {
           await inbound?.close();
           await webhooks.stop();
           await http.close();
+          await intake.close();
           throw error;
         }) : null;
         // Mailboxes added with `postroom mailbox add` are polled while this runs.
@@ -105,6 +144,9 @@ export function runCommands(): Command[] {
         const mailboxes = startMailboxPollers({ ...feedbackContext(app), secrets: app.secrets });
         const bound = http.server.address();
         const url = typeof bound === 'object' && bound ? `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}` : `http://${listen.host}:${listen.port}`;
+        // At the first signal: relay sessions are told 421 (a transaction under way finishes first), no more inbound mail.
+        let listenersClosed: Promise<void> | null = null;
+        const closeListeners = (): Promise<void> => (listenersClosed ??= Promise.all([relay?.close(app.config.shutdown.graceMs), inbound?.close()]).then(() => undefined));
         // Said only once a signal would stop it cleanly: a supervisor may send one as soon as it reads this.
         const announce = (): void => {
           if (!out.json) {
@@ -128,14 +170,14 @@ export function runCommands(): Command[] {
           }
         };
         try {
-          if (flags.workers) await runWorker(app, out, false, announce);
+          if (flags.workers) await runWorker(app, out, { ready: announce, started: (w) => (delivering = w), stopping: closeListeners });
           else await untilSignal(app, announce);
         } finally {
           await mailboxes.stop();
-          await relay?.close();
-          await inbound?.close();
+          await closeListeners();
           await webhooks.stop();
           await http.close();
+          await intake.close();
         }
       }),
     );
@@ -143,8 +185,12 @@ export function runCommands(): Command[] {
   const worker = new Command('worker')
     .description('run delivery workers only')
     .option('--exit-when-idle', 'exit once nothing is due and nothing is in flight')
-    .action(async (flags: { exitWhenIdle?: boolean }, command: Command) =>
-      withApp(command, async (app, out) => runWorker(app, out, !!flags.exitWhenIdle)),
+    .option('--metrics <host:port>', "serve Prometheus /metrics and /healthz here (beyond loopback only with a token: POSTROOM_METRICS_TOKEN)")
+    .action(async (flags: { exitWhenIdle?: boolean; metrics?: string }, command: Command) =>
+      withApp(command, async (app, out) => {
+        const metrics = flags.metrics ? await (await import('../ops/metrics-listener.js')).startMetricsListener(app, parseListen('--metrics', flags.metrics)) : null;
+        await runWorker(app, out, { exitWhenIdle: !!flags.exitWhenIdle }).finally(() => metrics?.close());
+      }),
     );
 
   const migrate = new Command('migrate').description('bring the database schema up to date').action(async (_flags: unknown, command: Command) =>
@@ -179,10 +225,10 @@ async function startInbound(app: App, at: { host: string; port: number }): Promi
 }
 
 /** The SMTP relay; a port already taken is said plainly, naming the flag. */
-async function startRelay(app: App, listeners: RelayListen[]): Promise<RelayServer> {
+async function startRelay(app: App, listeners: RelayListen[], intake: SpoolIntake): Promise<RelayServer> {
   const { startRelayServer } = await import('../smtp/index.js');
   try {
-    return await startRelayServer(app, listeners);
+    return await startRelayServer(app, listeners, { intake });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const port = (error as { port?: number }).port;

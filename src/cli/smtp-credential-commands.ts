@@ -15,16 +15,18 @@ export function smtpCredentialCommands(): Command {
     .option('--allow-from <list>', 'From addresses and domains it may send as, comma-separated (default: the domain of the user\'s address)')
     .addOption(new Option('--lane <lane>', 'transactional (claimed first) or bulk').argParser(oneOf('transactional', 'bulk')).default('transactional'))
     .option('--server <name>', 'send all its mail through this server instead of routing by From')
-    .action(async (flags: { user: string; name: string; allowFrom?: string; lane: 'transactional' | 'bulk'; server?: string }, command: Command) =>
+    .option('--track-opens', 'add the open pixel to the HTML of its messages (a message\'s X-Postroom-Track header overrides it)')
+    .option('--track-clicks', 'turn the links in the HTML of its messages into click links')
+    .action(async (flags: { user: string; name: string; allowFrom?: string; lane: 'transactional' | 'bulk'; server?: string; trackOpens?: boolean; trackClicks?: boolean }, command: Command) =>
       withApp(command, async (app, out) => {
         const owner = await findUser(app.store, flags.user, '--user');
-        const { password, credential: created } = await createSmtpCredential(app, owner.id, { name: flags.name, allowFrom: flags.allowFrom, lane: flags.lane, server: flags.server });
+        const { password, credential: created } = await createSmtpCredential(app, owner.id, { name: flags.name, allowFrom: flags.allowFrom, lane: flags.lane, server: flags.server, trackOpens: !!flags.trackOpens, trackClicks: !!flags.trackClicks });
         out.print({ ...created, password }, () =>
           [
             `created SMTP credential ${created.id} for ${owner.email}`,
             `  username: ${created.username}`,
             `  password: ${password}   (shown once)`,
-            `  may send as: ${created.allowedFrom.join(', ')}; lane ${created.lane}${created.server ? `; through ${created.server}` : ''}`,
+            `  may send as: ${created.allowedFrom.join(', ')}; lane ${created.lane}${created.server ? `; through ${created.server}` : ''}${trackingText(created.track)}`,
           ].join('\n'),
         );
       }),
@@ -39,8 +41,8 @@ export function smtpCredentialCommands(): Command {
         const all = await listSmtpCredentials(app.store, owner?.id);
         out.print(all, () =>
           table(
-            ['USERNAME', 'NAME', 'MAY SEND AS', 'LANE', 'SERVER', 'LAST USED', 'REVOKED'],
-            all.map((c) => [c.username, c.name, c.allowedFrom.join(', '), c.lane, c.server ?? '', c.lastUsedAt ?? '', c.revokedAt ?? '']),
+            ['USERNAME', 'NAME', 'MAY SEND AS', 'LANE', 'SERVER', 'TRACKS', 'LAST USED', 'REVOKED'],
+            all.map((c) => [c.username, c.name, c.allowedFrom.join(', '), c.lane, c.server ?? '', tracked(c.track), c.lastUsedAt ?? '', c.revokedAt ?? '']),
           ),
         );
       }),
@@ -57,3 +59,6 @@ export function smtpCredentialCommands(): Command {
     );
   return credential;
 }
+
+const tracked = (track: { opens: boolean; clicks: boolean }): string => [track.opens ? 'opens' : '', track.clicks ? 'clicks' : ''].filter(Boolean).join(', ');
+const trackingText = (track: { opens: boolean; clicks: boolean }): string => (tracked(track) ? `; tracks ${tracked(track)}` : '');

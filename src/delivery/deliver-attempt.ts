@@ -4,6 +4,10 @@
  * DKIM signing), wait for a session slot, check the server's rest and quota, send (one
  * transaction per recipient with a VERP return path), judge the answers. Each step that stops
  * the attempt returns its outcome.
+ *
+ * Once the worker is stopping, an attempt that has not begun a transaction gives its recipients
+ * back (`held` until now, lease released: another worker takes them at once); one in a
+ * transaction finishes it, and gives back only the transactions it had not begun.
  */
 import type { Clock } from '../lib/clock.js';
 import type { RetryConfig } from '../config/index.js';
@@ -41,7 +45,12 @@ export interface AttemptContext {
   bounceRules: readonly BounceRule[];
   /** The key VERP tokens are signed with. */
   verpKey: Buffer;
+  /** Aborts when the worker stops: attempts not yet sending give their recipients back. */
+  stopping: AbortSignal;
 }
+
+/** Why a stopping worker's recipients went back to the queue (the `held` event's text). */
+export const GIVEN_BACK = 'given back: the worker is stopping; another worker takes it at once';
 
 export async function deliverAttempt(ctx: AttemptContext, claimed: Attempt): Promise<OutcomeRecord[]> {
   const { message } = claimed;
@@ -58,8 +67,13 @@ export async function deliverAttempt(ctx: AttemptContext, claimed: Attempt): Pro
   return [...suppressed, ...(await deliverTo(ctx, attempt))];
 }
 
+function givenBack(ctx: AttemptContext, attempt: Attempt, serverId: string | null): OutcomeRecord[] {
+  return every(attempt, serverId, { kind: 'held', until: ctx.clock.now(), reason: GIVEN_BACK });
+}
+
 async function deliverTo(ctx: AttemptContext, attempt: Attempt): Promise<OutcomeRecord[]> {
   const { message } = attempt;
+  if (ctx.stopping.aborted) return givenBack(ctx, attempt, null);
 
   const route = routeMessage(ctx.lanes.servers(), routingSettings(ctx.lanes), message.from_address, message.requested_server_id);
   if (route.kind === 'none') return every(attempt, null, { kind: 'failed', answer: null, reason: route.reason });
@@ -69,8 +83,10 @@ async function deliverTo(ctx: AttemptContext, attempt: Attempt): Promise<Outcome
   // sessions instead of each session standing idle while its message is signed.
   const built = await buildMessage({ domains: ctx.domains, settings: routingSettings(ctx.lanes), now: ctx.clock.now() }, attempt, route.rewrittenFrom);
 
-  const release = await lane.gate.acquire();
+  const release = await lane.gate.acquireUnless(ctx.stopping);
+  if (!release) return givenBack(ctx, attempt, lane.server.id);
   try {
+    if (ctx.stopping.aborted) return givenBack(ctx, attempt, lane.server.id);
     const now = ctx.clock.now();
     let gate = await lane.throttle.gate(now, attempt.recipients.length);
     if (!gate.go && gate.until >= UNTIL_FURTHER_NOTICE) {
@@ -88,6 +104,10 @@ async function deliverTo(ctx: AttemptContext, attempt: Attempt): Promise<Outcome
 
     const records: OutcomeRecord[] = [];
     for (const part of envelopes(ctx, attempt, built.envelopeFrom, lane.server.kind === 'direct')) {
+      if (ctx.stopping.aborted) {
+        records.push(...givenBack(ctx, { ...attempt, recipients: part.recipients }, lane.server.id));
+        continue;
+      }
       const result = await lane.transport.send({ from: part.from, to: part.recipients.map((r) => r.address) }, built.raw, { messageId: message.id });
       records.push(...(await judgeResult({ ...ctx, lane }, { ...attempt, recipients: part.recipients }, result)));
     }

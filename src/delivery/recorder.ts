@@ -9,7 +9,8 @@ import { recordOutcomes, type AfterOutcomes, type OutcomeRecord } from '../spool
 
 interface Pending {
   records: OutcomeRecord[];
-  resolve: () => void;
+  /** With the records that were ours (a row another worker took over is left out). */
+  resolve: (applied: OutcomeRecord[]) => void;
   reject: (error: unknown) => void;
 }
 
@@ -29,7 +30,7 @@ export class Recorder {
     private readonly delayMs = 25,
   ) {}
 
-  record(records: OutcomeRecord[]): Promise<void> {
+  record(records: OutcomeRecord[]): Promise<OutcomeRecord[]> {
     return new Promise((resolve, reject) => {
       this.pending.push({ records, resolve, reject });
       this.size += records.length;
@@ -50,8 +51,12 @@ export class Recorder {
         const records = batch.flatMap((p) => p.records);
         for (let tries = 1; ; tries++) {
           try {
-            await recordOutcomes(this.store, this.owner, records, this.clock.now(), this.after);
-            for (const p of batch) p.resolve();
+            let mine = new Set<string>();
+            await recordOutcomes(this.store, this.owner, records, this.clock.now(), async (trx, applied, now) => {
+              mine = new Set(applied.map((r) => r.recipientId));
+              await this.after?.(trx, applied, now);
+            });
+            for (const p of batch) p.resolve(p.records.filter((r) => mine.has(r.recipientId)));
             return;
           } catch (error) {
             // A deadlock or serialisation failure rolled the batch back: write it again. Anything

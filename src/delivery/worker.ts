@@ -3,8 +3,11 @@
  * recipients to an attempt, and records the outcomes.
  *
  *   running   claiming while fewer than `maxInFlight` recipients are in flight
- *   stopping  no new claims; in-flight attempts finish, outcomes are written, leases of
- *             anything unfinished are left to expire (or are released when `stop` is told so)
+ *   stopping  no new claims; SMTP transactions under way finish and their outcomes are
+ *             written; recipients whose transaction had not begun are given back (lease
+ *             released, due now: another worker takes them at once). `stop(graceMs)` waits at
+ *             most that long; what is still sending then keeps its lease, which lapses, and
+ *             is retried then (it may have been delivered: never given back as unsent)
  *   stopped   sessions closed
  *
  * Leases of long-running attempts are renewed so no other worker takes them over.
@@ -34,6 +37,7 @@ import { loadBounceRules, type BounceRule } from '../feedback/bounce-rules.js';
 import { findSuppressions, suppressionFor, describeSuppression } from '../feedback/find-suppressions.js';
 import { recordDeliveryBounces } from '../feedback/record-delivery-bounces.js';
 import { feedbackSettings } from '../servers/settings.js';
+import { noteOutcomes } from '../ops/telemetry.js';
 
 export interface WorkerDeps {
   store: Store;
@@ -55,6 +59,11 @@ export interface WorkerOptions {
   exitWhenIdle?: boolean;
 }
 
+export interface StopResult {
+  /** Recipients still in an SMTP transaction when the grace ended; their leases lapse and they are retried then. */
+  stillSending: number;
+}
+
 export interface WorkerStats {
   claimed: number;
   recorded: number;
@@ -65,10 +74,16 @@ export interface Worker {
   readonly owner: string;
   /** Resolves when the worker has stopped (after `stop`, or when idle with `exitWhenIdle`). */
   readonly done: Promise<void>;
-  stop(): Promise<void>;
+  /**
+   * Stops claiming; transactions under way finish, the rest is given back at once. Resolves
+   * when everything in flight is done, or after `graceMs` with what is still sending then.
+   */
+  stop(options?: { graceMs?: number }): Promise<StopResult>;
   stats(): WorkerStats;
   /** Sessions open or opening right now, per server name (for "no more than N at a time"). */
   sessionsInUse(): Record<string, number>;
+  /** True while the worker claims work: not once it is stopping, stopped or idle-exited. */
+  running(): boolean;
 }
 
 export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Worker {
@@ -100,7 +115,9 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
   // Rendering and signing happen on build threads when there is a spare core.
   const builder = new BuildPool({ trackingKey: deps.secrets.derive('tracking') });
   const campaigns = createCampaignRenderer(store, { secrets: deps.secrets, renderBatch: (batch) => builder.render(batch) });
+  const stopping = new AbortController();
   const context: AttemptContext = {
+    stopping: stopping.signal,
     clock,
     lanes,
     retry: config.retry,
@@ -113,7 +130,6 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
   };
   const inFlight = new Map<string, RecipientRow>();
   const stats = { claimed: 0, recorded: 0 };
-  const stopping = new AbortController();
   let wakeLoop: (() => void) | null = null;
 
   async function loop(): Promise<void> {
@@ -174,7 +190,10 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
       })
       .then((records) => {
         logOutcomes(records);
-        return recorder.record(records).then(() => (stats.recorded += records.length));
+        return recorder.record(records).then((ours) => {
+          stats.recorded += records.length;
+          noteOutcomes(ours, (id) => (id ? (lanes.servers().find((s) => s.id === id)?.name ?? id) : 'none'), attempt.message.created_at, clock.now());
+        });
       })
       .catch((error: unknown) => log.error({ err: error, message: attempt.message.id }, 'could not record outcomes; the lease will expire and the attempt repeat'))
       .finally(() => {
@@ -195,6 +214,8 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
         {
           message: r.messageId,
           domain: r.address.slice(r.address.lastIndexOf('@') + 1),
+          // The whole address only when debugging: a log is not a list of who gets mail.
+          recipient: log.isLevelEnabled('debug') ? r.address : undefined,
           server: r.serverId ? lanes.servers().find((s) => s.id === r.serverId)?.name : null,
           outcome: o.kind,
           code: answer?.code,
@@ -229,10 +250,12 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
   }, config.worker.healthCheckMs);
   healthTimer.unref();
 
+  let looping = true;
   const done = (async () => {
     try {
       await loop();
     } finally {
+      looping = false;
       while (inFlight.size > 0) await new Promise<void>((resolve) => (wakeLoop = resolve));
       clearInterval(renewTimer);
       clearInterval(healthTimer);
@@ -246,15 +269,26 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
   return {
     owner,
     done,
-    async stop() {
+    async stop(stopOptions = {}) {
       stopping.abort();
       const wake = wakeLoop;
       wakeLoop = null;
       wake?.();
-      await done;
+      if (stopOptions.graceMs === undefined) {
+        await done;
+        return { stillSending: 0 };
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const graceEnds = new Promise<'grace'>((resolve) => (timer = setTimeout(() => resolve('grace'), stopOptions.graceMs)));
+      const first = await Promise.race([done.then(() => 'done' as const), graceEnds]);
+      clearTimeout(timer);
+      if (first === 'done') return { stillSending: 0 };
+      log.warn({ stillSending: inFlight.size, graceMs: stopOptions.graceMs }, 'stopped before every transaction finished: their leases lapse and they are retried then');
+      return { stillSending: inFlight.size };
     },
     stats: () => ({ ...stats, inFlight: inFlight.size }),
     sessionsInUse: () => Object.fromEntries(lanes.all().map((lane) => [lane.server.name, lane.transport.sessionsInUse()])),
+    running: () => looping && !stopping.signal.aborted,
   };
 }
 

@@ -6,7 +6,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { InputError } from '../lib/input-error.js';
 
-export type ApiErrorCode = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'payload_too_large' | 'unsupported_media_type' | 'rate_limited' | 'internal';
+export type ApiErrorCode = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'gone' | 'conflict' | 'payload_too_large' | 'unsupported_media_type' | 'rate_limited' | 'internal';
 
 export class ApiError extends Error {
   constructor(

@@ -7,9 +7,8 @@ import fastifySwagger from '@fastify/swagger';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { createKeyAuthenticator, findSession } from '../users/index.js';
 import fastifyCookie from '@fastify/cookie';
-import { createGroupEnqueuer } from '../spool/index.js';
+import { openSpoolIntake, type SpoolIntake } from '../spool/index.js';
 import { createMessageTracker } from '../tracking/index.js';
-import { createSqliteWriter } from '../store/index.js';
 import { handleError, ApiError } from './api-error.js';
 import { registerWebUi } from './web-ui.js';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -60,12 +59,19 @@ import { mailboxRoutes } from './routes/mailbox-routes.js';
 import { trackingRoutes } from './routes/tracking-routes.js';
 import { unsubscribeRoutes } from './routes/unsubscribe-routes.js';
 import { oauthCallbackRoute, oauthStartRoute } from './routes/oauth-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { metricsRoute } from './routes/metrics-route.js';
+import type { ReadinessOptions } from '../ops/readiness.js';
 
 export interface HttpOptions {
   /** Largest request body accepted (default: config api.bodyLimitBytes, 30 MB); larger ones answer 413. */
   bodyLimit?: number;
   /** Requests per minute per API key (default: config api.rateLimitPerMinute). */
   rateLimitPerMinute?: number;
+  /** The way into the spool, shared with the SMTP relay in `serve`; without it the API opens (and closes) its own. */
+  intake?: SpoolIntake;
+  /** For /readyz: whether this process's delivery worker runs (`workersRunning` null or absent: none runs here). */
+  health?: ReadinessOptions;
 }
 
 export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}): Promise<FastifyInstance> {
@@ -93,16 +99,20 @@ export async function buildHttpApp(ctx: HttpContext, options: HttpOptions = {}):
     transform: jsonSchemaTransform,
   });
 
+  // Outside /api/v1 and without auth; before the other routes, so /metrics times them all.
+  healthRoutes(app, ctx, options.health);
+  metricsRoute(app, ctx);
+
   const authenticators = { apiKey: createKeyAuthenticator(ctx.store, ctx.clock), session: (token: string) => findSession(ctx, token) };
   // On SQLite, accepted messages are committed by a writer thread, so waiting for the disk does not stop other requests.
-  const writer = ctx.store.dialect === 'sqlite' && ctx.store.file ? createSqliteWriter(ctx.store.file) : undefined;
-  const enqueuer = createGroupEnqueuer({ store: ctx.store, clock: ctx.clock, lifetimeMs: ctx.config.retry.lifetimeMs, tracker: createMessageTracker(ctx.store, ctx.secrets) }, { writer });
+  const intake = options.intake ?? openSpoolIntake({ ...ctx, tracker: createMessageTracker(ctx.store, ctx.secrets) });
+  const enqueuer = intake.enqueuer;
   const closing = new AbortController();
   // Live streams end and requests whose client went away finish writing before the database closes.
   app.addHook('preClose', () => closing.abort());
   app.addHook('onClose', async () => {
-    await enqueuer.drain();
-    await writer?.close();
+    if (options.intake) await enqueuer.drain();
+    else await intake.close();
   });
   await app.register(
     async (api) => {

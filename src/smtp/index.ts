@@ -1,2 +1,2 @@
-export { startRelayServer, type RelayServer, type RelayListen, type RelayContext } from './relay-server.js';
+export { startRelayServer, type RelayServer, type RelayListen, type RelayContext, type RelayOptions } from './relay-server.js';
 export { readSubmission, findSmuggling, type Submission, type ReadResult } from './read-submission.js';

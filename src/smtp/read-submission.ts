@@ -11,7 +11,9 @@
  * 3. The header section is read: From must be there (one or more mailboxes, every one of them
  *    allowed for the credential, as must Sender); Bcc is taken out (RFC 5322 §3.6.3: it must not
  *    reach To and Cc recipients); Date and Message-ID are added when missing (§8.2, §8.3).
- *    Nothing else changes: a message that has both arrives byte for byte as sent.
+ *    X-Postroom-Track (`opens`, `clicks`, `opens, clicks` or `none`) chooses open and click
+ *    tracking for this message over the credential's own choice, and is taken out too.
+ *    Nothing else changes: a message that has all it needs arrives byte for byte as sent.
  */
 import addressparser from 'nodemailer/lib/addressparser';
 import { decodeWords } from 'postal-mime';
@@ -37,7 +39,17 @@ export interface SubmissionContext {
   mayUse(address: string): boolean;
   /** Text for the `queued` event. */
   detail: string;
+  /** The credential's tracking, unless the message's X-Postroom-Track says otherwise. */
+  track: Track;
 }
+
+export interface Track {
+  opens: boolean;
+  clicks: boolean;
+}
+
+/** The header field a message chooses its tracking with; never stored or sent on. */
+const TRACK_FIELD = 'x-postroom-track';
 
 /** An SMTP answer refusing the message: code and text with its enhanced status code. */
 export interface Refusal {
@@ -45,7 +57,7 @@ export interface Refusal {
   message: string;
 }
 
-export type ReadResult = { ok: true; message: PreparedMessage } | { ok: false; refusal: Refusal };
+export type ReadResult = { ok: true; message: PreparedMessage; track: Track } | { ok: false; refusal: Refusal };
 
 /** A dot alone on a line whose line breaks are not both CRLF (or a leading one at the very start). */
 const DOT_LINE = /(^|\r\n|\r|\n)\.(?=(\r\n|\r|\n))/g;
@@ -79,6 +91,10 @@ export function readSubmission(ctx: SubmissionContext, submission: Submission): 
     if (!ctx.mayUse(mailbox.address)) return refuse(553, `5.7.1 Sender address rejected: not allowed to send as ${mailbox.address}`);
   }
 
+  const chosen = header(TRACK_FIELD);
+  const track = chosen.length === 0 ? ctx.track : readTrack(chosen.join(','));
+  if (!track) return refuse(550, '5.6.0 Message refused: X-Postroom-Track must be "opens", "clicks", "opens, clicks" or "none"');
+
   const to = header('to').flatMap(mailboxes);
   const cc = header('cc').flatMap(mailboxes);
   const visible = new Map<string, 'to' | 'cc'>();
@@ -101,11 +117,11 @@ export function readSubmission(ctx: SubmissionContext, submission: Submission): 
     messageIdHeader = `<${id}@${from[0]!.address.slice(from[0]!.address.lastIndexOf('@') + 1)}>`;
     if (header('message-id').length === 0) added.push(`Message-ID: ${messageIdHeader}\r\n`);
   }
-  const hasBcc = fields.some((f) => fieldName(f) === 'bcc');
+  const removed = (f: string): boolean => fieldName(f) === 'bcc' || fieldName(f) === TRACK_FIELD;
   const stored =
-    added.length === 0 && !hasBcc
+    added.length === 0 && !fields.some(removed)
       ? raw
-      : Buffer.concat([Buffer.from(added.join('') + fields.filter((f) => fieldName(f) !== 'bcc').join(''), 'latin1'), raw.subarray(end)]);
+      : Buffer.concat([Buffer.from(added.join('') + fields.filter((f) => !removed(f)).join(''), 'latin1'), raw.subarray(end)]);
 
   const replyTo = header('reply-to')[0];
   return {
@@ -128,9 +144,23 @@ export function readSubmission(ctx: SubmissionContext, submission: Submission): 
       requestedServerId: ctx.serverId,
       priority: ctx.lane === 'bulk' ? 1 : 0,
       smtpCredentialId: ctx.credentialId,
-      queuedDetail: `${recipients.length} recipient(s), ${stored.length} bytes; ${ctx.detail}`,
+      queuedDetail: queuedDetail(recipients.length, stored.length, ctx.detail),
     },
+    track,
   };
+}
+
+/** The `queued` event's text for a relay message. */
+export function queuedDetail(recipients: number, bytes: number, detail: string): string {
+  return `${recipients} recipient(s), ${bytes} bytes; ${detail}`;
+}
+
+/** `opens`, `clicks`, both (comma or space apart) or `none`; null for anything else. */
+function readTrack(value: string): Track | null {
+  const words = value.toLowerCase().split(/[\s,]+/).filter(Boolean);
+  if (words.length === 1 && words[0] === 'none') return { opens: false, clicks: false };
+  if (words.length === 0 || words.some((w) => w !== 'opens' && w !== 'clicks')) return null;
+  return { opens: words.includes('opens'), clicks: words.includes('clicks') };
 }
 
 function mailboxes(value: string): Mailbox[] {

@@ -23,13 +23,15 @@ import type { SmtpConfig } from '../config/index.js';
 import type { Clock } from '../lib/clock.js';
 import { InputError } from '../lib/input-error.js';
 import type { Store } from '../store/index.js';
-import { createGroupEnqueuer, isValidAddress } from '../spool/index.js';
-import { createSqliteWriter, type SqliteWriter } from '../store/index.js';
+import { isValidAddress, openSpoolIntake, type MessageTracker, type SpoolIntake } from '../spool/index.js';
 import { FilterMatch, matchFromFilter } from '../servers/from-filter.js';
 import { createSmtpAuthenticator, credentialActive, type SmtpLogin } from '../users/smtp-credentials.js';
 import { ClientLimits } from './client-limits.js';
 import { GuardedSmtpServer } from './guarded-smtp-server.js';
 import { readSubmission } from './read-submission.js';
+import { noteRelayAnswer, noteRelaySessionClosed, noteRelaySessionOpened } from '../ops/telemetry.js';
+import { trackSubmission } from './track-submission.js';
+import { addressForLog } from '../app/create-logger.js';
 
 export interface RelayListen {
   host: string;
@@ -48,18 +50,32 @@ export interface RelayContext {
 export interface RelayServer {
   /** Bound ports, in the order of the listeners. */
   ports: number[];
-  close(): Promise<void>;
+  /**
+   * Stops listening and ends every session with 421 4.3.2: at once between transactions, after
+   * its answer for one in a transaction (so a message being committed is still answered 250),
+   * and for any left after `graceMs` (default 5 s). Resolves once every session is closed and
+   * every accepted message is committed.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 const smtpError = (code: number, message: string): Error => Object.assign(new Error(message), { responseCode: code });
 const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host) || /^::ffff:127\./i.test(host);
 
-export async function startRelayServer(ctx: RelayContext, listeners: RelayListen[]): Promise<RelayServer> {
+export interface RelayOptions {
+  /** The way into the spool, shared with the HTTP API in `serve`; without it the relay opens (and closes) its own. */
+  intake?: SpoolIntake;
+  /** Adds the open pixel and click links to messages that ask for tracking; without it none is tracked. */
+  tracker?: MessageTracker;
+}
+
+export async function startRelayServer(ctx: RelayContext, listeners: RelayListen[], options: RelayOptions = {}): Promise<RelayServer> {
   const settings = ctx.config.smtp;
   const log = ctx.log.child({ component: 'smtp' });
   const tls = readTls(settings, listeners);
-  const writer: SqliteWriter | undefined = ctx.store.dialect === 'sqlite' && ctx.store.file ? createSqliteWriter(ctx.store.file) : undefined;
-  const enqueuer = createGroupEnqueuer({ store: ctx.store, clock: ctx.clock, lifetimeMs: ctx.config.retry.lifetimeMs }, { writer });
+  const intake = options.intake ?? openSpoolIntake(ctx);
+  const enqueuer = intake.enqueuer;
+  const finish = (): Promise<void> => (options.intake ? enqueuer.drain() : intake.close());
   const limits = new ClientLimits(settings, ctx.clock);
   const authenticate = createSmtpAuthenticator(ctx.store, ctx.clock);
   const servers: GuardedSmtpServer[] = [];
@@ -67,7 +83,7 @@ export async function startRelayServer(ctx: RelayContext, listeners: RelayListen
     for (const listen of listeners) servers.push(await listenOn(listen));
   } catch (error) {
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-    await writer?.close();
+    await finish();
     throw error;
   }
 
@@ -119,6 +135,7 @@ export async function startRelayServer(ctx: RelayContext, listeners: RelayListen
           return callback(smtpError(421, `4.7.0 Too many connections from ${session.remoteAddress}; at most ${settings.maxConnectionsPerIp} at a time`));
         }
         counted.add(session.id);
+        noteRelaySessionOpened();
         const timer = setTimeout(() => {
           log.info(who(session), 'relay session ended: time limit');
           server().disconnect(session.id, '4.4.2 Session time limit reached, closing connection');
@@ -128,6 +145,7 @@ export async function startRelayServer(ctx: RelayContext, listeners: RelayListen
         callback();
       },
       onClose(session) {
+        if (counted.has(session.id)) noteRelaySessionClosed();
         if (counted.delete(session.id)) limits.disconnect(session.remoteAddress);
         clearTimeout(sessionTimers.get(session.id));
         sessionTimers.delete(session.id);
@@ -173,7 +191,7 @@ export async function startRelayServer(ctx: RelayContext, listeners: RelayListen
       onRcptTo(address: SMTPServerAddress, session, callback) {
         const problem = recipientProblem(address.address);
         if (problem) {
-          log.info({ ...who(session), rcptTo: address.address, answer: `553 5.1.3 ${problem}` }, 'relay recipient refused');
+          log.info({ ...who(session), rcptTo: addressForLog(log, address.address), answer: '553 5.1.3' }, 'relay recipient refused');
           return callback(smtpError(553, `5.1.3 Recipient address rejected: ${problem}`));
         }
         callback();
@@ -184,12 +202,14 @@ export async function startRelayServer(ctx: RelayContext, listeners: RelayListen
         stream.on('end', () => {
           const login = loginOf(session);
           const answer = (code: number, text: string, messageId?: string): void => {
+            noteRelayAnswer(code);
             log.info({ ...who(session), messageId, recipients: session.envelope.rcptTo.length, answer: `${code} ${text}` }, code < 300 ? 'relay message accepted' : 'relay message refused');
             callback(code < 300 ? null : smtpError(code, text), code < 300 ? text : undefined);
           };
           if (!login) return answer(530, '5.7.0 Authentication required');
           if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) return answer(552, `5.3.4 Message too big: at most ${settings.maxMessageBytes} bytes`);
           const submission = { raw: Buffer.concat(chunks), mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', rcptTo: session.envelope.rcptTo.map((r) => r.address) };
+          const detail = `submitted over SMTP by ${login.username} from ${session.remoteAddress}${session.secure ? ' over TLS' : ''}`;
           const read = readSubmission(
             {
               now: ctx.clock.now(),
@@ -199,13 +219,14 @@ export async function startRelayServer(ctx: RelayContext, listeners: RelayListen
               lane: login.lane,
               serverId: login.serverId,
               mayUse: (a) => mayUse(login, a),
-              detail: `submitted over SMTP by ${login.username} from ${session.remoteAddress}${session.secure ? ' over TLS' : ''}`,
+              detail,
+              track: login.track,
             },
             submission,
           );
           if (!read.ok) return answer(read.refusal.code, read.refusal.message);
-          enqueuer
-            .enqueuePrepared({ rows: [read.message], options: { userId: login.user.id }, now: ctx.clock.now() })
+          trackSubmission(read.message, read.track, options.tracker ?? intake.tracker, detail)
+            .then((message) => enqueuer.enqueuePrepared({ rows: [message], options: { userId: login.user.id }, now: ctx.clock.now() }))
             .then(([id]) => answer(250, `2.0.0 Ok: queued as ${id}`, id))
             .catch((error: unknown) => {
               log.error({ err: error, ...who(session) }, 'could not store a relay message');
@@ -220,10 +241,10 @@ export async function startRelayServer(ctx: RelayContext, listeners: RelayListen
   log.info({ listeners: listeners.map((l, i) => `${l.host}:${ports[i]} (${l.security})`) }, 'SMTP relay listening');
   return {
     ports,
-    async close() {
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-      await enqueuer.drain();
-      await writer?.close();
+    async close(graceMs = 5_000) {
+      log.info({ graceMs }, 'SMTP relay shutting down: sessions told 421, transactions under way finish first');
+      await Promise.all(servers.map((s) => s.shutdown(graceMs)));
+      await finish();
     },
   };
 }

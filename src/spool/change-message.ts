@@ -54,8 +54,11 @@ async function changeMessage(
 ): Promise<ChangeResult> {
   const now = clock.now();
   return store.db.transaction().execute(async (trx) => {
-    const message = await trx.selectFrom('messages').select(['id', 'status']).where('id', '=', id).executeTakeFirst();
+    // Locked on PostgreSQL so a prune running at the same time either sees the retry or is seen by it.
+    const select = trx.selectFrom('messages').select(['id', 'status', 'pruned_at']).where('id', '=', id);
+    const message = await (store.dialect === 'postgres' ? select.forUpdate() : select).executeTakeFirst();
     if (!message) throw new InputError('id', `no message with id "${id}"`);
+    if (event === 'retried' && message.pruned_at !== null) throw new InputError('id', `message "${id}" cannot be sent again: its content was pruned`);
     const changed = await change(trx, now);
     if (changed === 0) {
       throw new InputError('id', `message ${id} is ${message.status}; only queued, deferred or failed messages can be ${event === 'retried' ? 'retried' : 'cancelled'}`);

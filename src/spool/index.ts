@@ -1,5 +1,6 @@
 export { enqueueMessage, enqueueMessages, prepareMessages, writePrepared, type EnqueueContext, type MessageTracker, type EnqueueOptions, type PreparedMessages, type PreparedMessage } from './enqueue-message.js';
 export { createGroupEnqueuer, type GroupEnqueuer } from './group-enqueuer.js';
+export { openSpoolIntake, type SpoolIntake, type SpoolIntakeContext } from './spool-intake.js';
 export { validateMessage, messageInputSchema, type MessageInput, type ValidMessage } from './message-input.js';
 export { parseMailbox, isValidAddress, domainOf, formatMailbox, type Mailbox } from './addresses.js';
 export { claimRecipients, renewLeases, type ClaimOptions } from './claim-recipients.js';

@@ -18,6 +18,8 @@ export function messageView(detail: MessageDetail) {
     size: message.size,
     createdAt: new Date(message.created_at).toISOString(),
     expiresAt: new Date(message.expires_at).toISOString(),
+    /** When `postroom prune` deleted its content and events; null: all kept. */
+    contentPrunedAt: message.pruned_at === null ? null : new Date(message.pruned_at).toISOString(),
     recipients: recipients.map((r) => ({
       address: r.address,
       kind: r.kind,

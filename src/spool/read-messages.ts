@@ -33,7 +33,11 @@ export async function getMessage(store: Store, id: string): Promise<MessageDetai
 
 export async function getRawMessage(store: Store, id: string): Promise<Buffer> {
   const row = await store.db.selectFrom('message_contents').select('raw').where('message_id', '=', id).executeTakeFirst();
-  if (!row) throw new InputError('id', `no message with id "${id}"`);
+  if (!row) {
+    const pruned = await store.db.selectFrom('messages').select('pruned_at').where('id', '=', id).executeTakeFirst();
+    if (pruned?.pruned_at) throw new InputError('id', `the content of message "${id}" was pruned on ${new Date(pruned.pruned_at).toISOString()}`);
+    throw new InputError('id', `no message with id "${id}"`);
+  }
   return Buffer.from(row.raw);
 }
 

@@ -1,6 +1,7 @@
 /**
  * What the dashboard shows: outcomes over recent hours, the queue, and each server's recent
- * activity, read from the event log and the recipients table.
+ * activity, read from the event log (plus event_counts, what `postroom prune` kept of pruned
+ * messages' events) and the recipients table.
  *
  * Event ids sort by creation time (`evt_` + base-36 milliseconds), so "events since T" is a range
  * on the primary key rather than a scan; the queue counts use the partial `recipients_due` index.
@@ -49,7 +50,16 @@ export async function readActivity(store: Store, options: ActivityOptions) {
     .where('events.type', 'in', [...OUTCOME_TYPES])
     .groupBy([hour, 'events.type']);
   if (options.userId) query = query.innerJoin('messages', 'messages.id', 'events.message_id').where('messages.user_id', '=', options.userId);
-  const rows = await query.execute();
+  const rows: Array<{ hour: number; type: string; n: number }> = await query.execute();
+  // Pruned messages' outcomes live on as per-minute counts (prune-messages.ts).
+  const countedHour = sql<number>`event_counts.minute / ${sql.lit(HOUR_MS)}`;
+  let counted = store.db
+    .selectFrom('event_counts')
+    .select([countedHour.as('hour'), 'event_counts.type', (eb) => eb.fn.sum<number>('event_counts.n').as('n')])
+    .where('event_counts.minute', '>=', start)
+    .groupBy([countedHour, 'event_counts.type']);
+  if (options.userId) counted = counted.where('event_counts.user_id', '=', options.userId);
+  rows.push(...(await counted.execute()));
 
   const buckets = Array.from({ length: options.hours }, (_, i) => ({ start: start + i * HOUR_MS, ...zero() }));
   const totals = zero();

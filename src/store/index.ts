@@ -1,5 +1,5 @@
 export { openStore, type Store, type StoreOptions } from './open-store.js';
-export { migrateToLatest, type MigrateResult } from './migrate.js';
+export { migrateToLatest, schemaStatus, type MigrateResult, type SchemaStatus } from './migrate.js';
 export { dialectOf, type DialectName } from './dialect.js';
 export * from './tables.js';
 export * from './feedback-tables.js';

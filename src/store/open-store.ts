@@ -25,13 +25,18 @@ export interface StoreOptions {
 
 /** Opens the database named by DATABASE_URL: SQLite in the data directory unless it is postgres://. */
 export function openStore(options: StoreOptions): Store {
+  const file = sqliteFileOf(options);
+  return file === null ? openPostgres(options.databaseUrl!, options.poolSize ?? 10) : openSqlite(file);
+}
+
+/** The SQLite database file DATABASE_URL names (default: postroom.db in the data directory); null for PostgreSQL. */
+export function sqliteFileOf(options: StoreOptions): string | null {
   const url = options.databaseUrl;
-  if (url && /^postgres(ql)?:\/\//.test(url)) return openPostgres(url, options.poolSize ?? 10);
+  if (url && /^postgres(ql)?:\/\//.test(url)) return null;
   if (url && !url.startsWith('sqlite:')) {
     throw new Error(`DATABASE_URL: expected sqlite:PATH or postgres://…, got "${url.split(':')[0]}:…"`);
   }
-  const file = url ? url.slice('sqlite:'.length) : path.join(options.dataDir, 'postroom.db');
-  return openSqlite(file);
+  return url ? url.slice('sqlite:'.length) : path.join(options.dataDir, 'postroom.db');
 }
 
 function openSqlite(file: string): Store {
@@ -57,6 +62,9 @@ function openPostgres(url: string, max: number): Store {
   // An idle connection that PostgreSQL closes (restart, admin command) must not crash the process;
   // the pool drops it, and the next query opens a new one or reports the error to its caller.
   pool.on('error', () => undefined);
+  // So must a connection lost while checked out (a network drop, a proxy restart): its query fails
+  // with the error, but pg also emits it on the client, where nobody listens (Kysely attaches nothing).
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const safe = new URL(url);
   safe.password = '';

@@ -101,6 +101,8 @@ export interface MessagesTable {
   contact_id: string | null;
   /** The SMTP credential it was submitted with (null: not through the relay). */
   smtp_credential_id: string | null;
+  /** When `postroom prune` deleted its content and events (null: never); the row and its recipients stay. */
+  pruned_at: number | null;
 }
 
 export interface MessageContentsTable {
@@ -197,6 +199,10 @@ export interface SmtpCredentialsTable {
   lane: 'transactional' | 'bulk';
   /** The server its mail must go through (null: routing decides). */
   server_id: string | null;
+  /** 1: the HTML of its messages gets the open pixel (unless a message's X-Postroom-Track says otherwise). */
+  track_opens: number;
+  /** 1: the HTML of its messages gets click links. */
+  track_clicks: number;
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
@@ -292,6 +298,7 @@ export interface DkimKeysTable {
 import type { CampaignsTable, ContactImportsTable, ContactsTable, ListMembersTable, ListsTable, SegmentsTable, TemplatesTable } from './campaign-tables.js';
 import type { EngagementsTable, FeedbackTable, InboundMessagesTable, MailboxesTable, SuppressionsTable } from './feedback-tables.js';
 import type { DestinationThrottlesTable, OAuthGrantsTable, OAuthStatesTable, RateWindowsTable } from './delivery-tables.js';
+import type { EventCountsTable } from './retention-tables.js';
 
 export interface Database {
   servers: ServersTable;
@@ -328,6 +335,7 @@ export interface Database {
   oauth_states: OAuthStatesTable;
   rate_windows: RateWindowsTable;
   smtp_credentials: SmtpCredentialsTable;
+  event_counts: EventCountsTable;
 }
 
 export type ServerRow = Selectable<ServersTable>;

@@ -7,7 +7,7 @@
  *
  * A credential may send only as the addresses and domains of its `allowed_from` (never empty,
  * so a stolen credential cannot send as anyone), in one lane (transactional or bulk) and, when
- * bound, only through one server.
+ * bound, only through one server. It may ask for open and click tracking of its messages' HTML.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
@@ -30,6 +30,8 @@ export interface SmtpCredentialView {
   lane: SmtpLane;
   /** The server its mail must go through, by name (null: routing decides). */
   server: string | null;
+  /** Open and click tracking for its messages (a message's X-Postroom-Track header overrides it). */
+  track: { opens: boolean; clicks: boolean };
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
@@ -43,6 +45,7 @@ export interface SmtpLogin {
   allowedFrom: string;
   lane: SmtpLane;
   serverId: string | null;
+  track: { opens: boolean; clicks: boolean };
 }
 
 const hashPassword = (password: string): Buffer => createHash('sha256').update(password, 'utf8').digest();
@@ -62,6 +65,8 @@ export const newCredentialSchema = z.object({
     .describe('From addresses and domains it may send as, comma-separated (default: the domain of the user\'s own address)'),
   lane: z.enum(['transactional', 'bulk']).default('transactional'),
   server: z.string().trim().min(1).optional().describe('Server (name or id) all its mail goes through'),
+  trackOpens: z.boolean().default(false).describe('Add the open pixel to the HTML of its messages'),
+  trackClicks: z.boolean().default(false).describe('Turn the links in the HTML of its messages into click links'),
 });
 export type NewCredentialInput = z.input<typeof newCredentialSchema>;
 
@@ -70,7 +75,7 @@ export async function createSmtpCredential(ctx: UsersContext, userId: string, in
   if (!parsed.success) throw inputErrorFromZod(parsed.error);
   const user = await ctx.store.db.selectFrom('users').select(['email']).where('id', '=', userId).executeTakeFirst();
   if (!user) throw new InputError('user', `no user "${userId}"`);
-  const { name, lane } = parsed.data;
+  const { name, lane, trackOpens, trackClicks } = parsed.data;
   const allowedFrom = parseFromFilter(parsed.data.allowFrom ?? user.email.slice(user.email.lastIndexOf('@') + 1)).join(', ');
   const server = parsed.data.server ? await findServer(ctx.store, parsed.data.server) : null;
   const password = randomBytes(32).toString('base64url');
@@ -84,6 +89,8 @@ export async function createSmtpCredential(ctx: UsersContext, userId: string, in
     allowed_from: allowedFrom,
     lane,
     server_id: server?.id ?? null,
+    track_opens: trackOpens ? 1 : 0,
+    track_clicks: trackClicks ? 1 : 0,
     created_at: now,
     last_used_at: null,
     revoked_at: null,
@@ -133,7 +140,7 @@ export function createSmtpAuthenticator(store: Store, clock: Clock): (username: 
             .selectFrom('smtp_credentials')
             .innerJoin('users', 'users.id', 'smtp_credentials.user_id')
             .selectAll('users')
-            .select(['smtp_credentials.id as credential_id', 'smtp_credentials.password_hash as credential_hash', 'smtp_credentials.allowed_from', 'smtp_credentials.lane', 'smtp_credentials.server_id', 'smtp_credentials.revoked_at'])
+            .select(['smtp_credentials.id as credential_id', 'smtp_credentials.password_hash as credential_hash', 'smtp_credentials.allowed_from', 'smtp_credentials.lane', 'smtp_credentials.server_id', 'smtp_credentials.revoked_at', 'smtp_credentials.track_opens', 'smtp_credentials.track_clicks'])
             .where('smtp_credentials.username', '=', username)
             .executeTakeFirst()
         : undefined;
@@ -145,7 +152,7 @@ export function createSmtpAuthenticator(store: Store, clock: Clock): (username: 
       touched.set(row.credential_id, now);
       await store.db.updateTable('smtp_credentials').set({ last_used_at: now }).where('id', '=', row.credential_id).execute();
     }
-    return { credentialId: row.credential_id, username, user: userFromRow(row), allowedFrom: row.allowed_from, lane: row.lane, serverId: row.server_id };
+    return { credentialId: row.credential_id, username, user: userFromRow(row), allowedFrom: row.allowed_from, lane: row.lane, serverId: row.server_id, track: { opens: row.track_opens === 1, clicks: row.track_clicks === 1 } };
   };
 }
 
@@ -164,6 +171,7 @@ function view(row: Omit<SmtpCredentialsTable, 'password_hash'> & { password_hash
     allowedFrom: parseFromFilter(row.allowed_from),
     lane: row.lane,
     server: row.server_id ? (serverName ?? row.server_id) : null,
+    track: { opens: row.track_opens === 1, clicks: row.track_clicks === 1 },
     createdAt: iso(row.created_at)!,
     lastUsedAt: iso(row.last_used_at),
     revokedAt: iso(row.revoked_at),

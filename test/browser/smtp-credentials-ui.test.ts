@@ -85,6 +85,7 @@ describe.skipIf(!browserAvailable())('SMTP relay logins in Chromium', () => {
     await form.getByLabel('Lane').selectOption('bulk');
     await form.getByLabel('Server').selectOption({ label: 'Office relay' });
     await form.getByLabel('Owner').selectOption({ label: 'sam@example.com' });
+    await form.getByLabel('Track clicks').check();
     await form.getByRole('button', { name: 'Create SMTP login' }).click();
 
     const panel = card.getByTestId('new-smtp-credential');
@@ -104,7 +105,7 @@ describe.skipIf(!browserAvailable())('SMTP relay logins in Chromium', () => {
 
     const row = card.locator(`tr[data-username="${username}"]`);
     await row.waitFor();
-    expect(await row.textContent()).toMatch(/ERP.*billing@example\.com.*example\.org.*bulk.*Office relay.*never.*active/);
+    expect(await row.textContent()).toMatch(/ERP.*billing@example\.com.*example\.org.*bulk.*tracks clicks.*Office relay.*never.*active/);
     await noOverflow(page);
     await screenshot(page, 'smtp-credentials-created');
 

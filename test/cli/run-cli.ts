@@ -9,6 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers/databases.js';
+import { until } from '../helpers/wait.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
@@ -125,14 +126,8 @@ export function within<T>(promise: Promise<T>, ms: number, what: string): Promis
 }
 
 /** Polls `check` until it returns a value other than undefined. */
-export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+export function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  return until(what, check, timeoutMs, 100);
 }
 
 export function newDataDir(): { dir: string; remove(): void } {

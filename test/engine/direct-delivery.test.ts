@@ -103,6 +103,21 @@ describe.each(testDatabaseKinds())('direct delivery on %s', (kind) => {
     expect(recipients.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
   });
 
+  it('sends from the server\'s source addresses, not the machine\'s default one', async () => {
+    const { port, sinks: hosts } = await mxHosts(['127.0.0.1']);
+    dns = await startDnsServer({ 'src.test': [{ type: 'MX', value: 'mx.src.test', priority: 10 }], 'mx.src.test': [{ type: 'A', value: '127.0.0.1' }] });
+    await setUp(port);
+    const server = (await engine.app.store.db.selectFrom('servers').select('id').where('name', '=', 'Direct').executeTakeFirstOrThrow()).id;
+    await engine.app.store.db.updateTable('servers').set({ source_addresses: '127.0.0.7, 127.0.0.8', max_concurrent: 1 }).where('id', '=', server).execute();
+    const ids: string[] = [];
+    for (let n = 1; n <= 4; n++) ids.push(await engine.enqueue(simpleMessage(n, { to: [`r${n}@src.test`] })));
+    engine.startWorker();
+    await engine.waitForStatus(ids, ['sent']);
+    const from = new Set(hosts.get('127.0.0.1')!.messages.map((m) => m.remoteAddress.replace(/^::ffff:/, '')));
+    expect([...from].sort()).toEqual(expect.arrayContaining(['127.0.0.7']));
+    expect([...from].every((a) => a === '127.0.0.7' || a === '127.0.0.8')).toBe(true);
+  });
+
   it('fails a null MX domain and a domain with no mail server at once, without connecting anywhere', async () => {
     const { port, sinks: hosts } = await mxHosts(['127.0.0.1']);
     dns = await startDnsServer({

@@ -8,27 +8,9 @@ import { createServer } from '../../src/servers/index.js';
 import { createTestDatabase, testDatabaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { smtpServer } from '../helpers/engine.js';
 import { startSink, type Sink } from '../helpers/smtp-sink.js';
-import { enqueueMany, killAllPostroom, loggedErrors, openTestApp, postroomEnv, spawnPostroom, tally, type PostroomProcess } from '../helpers/processes.js';
+import { enqueueMany, killAllPostroom, loggedErrors, openTestApp, postroomEnv, spawnPostroom, tally, workerSummary } from '../helpers/processes.js';
 
 const MESSAGES = 2_000;
-
-interface WorkerSummary {
-  stopped: boolean;
-  claimed: number;
-  recorded: number;
-  inFlight: number;
-}
-
-/** The summary `postroom --json worker` prints when it stops (JSON, possibly over several lines). */
-function summaryOf(proc: PostroomProcess): WorkerSummary {
-  const text = proc.stdout().trim();
-  const start = text.lastIndexOf('\n{');
-  try {
-    return JSON.parse(start >= 0 ? text.slice(start + 1) : text) as WorkerSummary;
-  } catch {
-    throw new Error(`worker ${proc.pid} printed no JSON summary; stdout: ${text.slice(-1000)}; stderr: ${proc.stderr().slice(-2000)}`);
-  }
-}
 
 describe.skipIf(!testDatabaseKinds().includes('postgres'))('two `postroom worker` processes on one PostgreSQL database', () => {
   let sink: Sink | undefined;
@@ -79,7 +61,7 @@ describe.skipIf(!testDatabaseKinds().includes('postgres'))('two `postroom worker
       expect(recipients.filter((r) => r.status !== 'sent' || r.attempts !== 1)).toEqual([]);
 
       // Both took part, and between them each recipient was claimed and recorded once.
-      const summaries = workers.map(summaryOf);
+      const summaries = workers.map(workerSummary);
       console.log(`[pg-two-workers] ${summaries.map((s, i) => `worker ${i}: claimed ${s.claimed}, recorded ${s.recorded}`).join('; ')}`);
       for (const s of summaries) {
         expect(s.stopped).toBe(true);

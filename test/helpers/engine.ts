@@ -1,5 +1,5 @@
 /** A Postroom engine on a fresh test database: the real store, spool, servers and worker. */
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { openApp, type App } from '../../src/app/open-app.js';
 import { enqueueMessage } from '../../src/spool/index.js';
@@ -21,6 +21,8 @@ export interface EngineOptions {
   oauth?: Partial<Config['oauth']>;
   /** The SMTP relay's limits and TLS. */
   smtp?: Partial<Config['smtp']>;
+  /** The engine's logger (default: silent unless POSTROOM_TEST_LOG sets a level). */
+  log?: Logger;
 }
 
 export interface Engine {
@@ -52,7 +54,7 @@ export async function createEngine(kind: TestDatabaseKind, options: EngineOption
     oauth: { ...base.oauth, ...options.oauth },
     smtp: { ...base.smtp, ...options.smtp },
   };
-  const app = await openApp(config, { clock: options.clock, log: pino({ level: process.env.POSTROOM_TEST_LOG ?? 'silent' }) });
+  const app = await openApp(config, { clock: options.clock, log: options.log ?? pino({ level: process.env.POSTROOM_TEST_LOG ?? 'silent' }) });
   const workers: Worker[] = [];
   const engine: Engine = {
     app,

@@ -161,3 +161,24 @@ export function tally(lines: string[]): string {
   for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
   return counts.size === 0 ? '(none)' : [...counts].map(([line, n]) => `${n}x ${line}`).join('; ');
 }
+
+/** What `postroom --json worker` prints when it stops. */
+export interface WorkerSummary {
+  stopped: boolean;
+  claimed: number;
+  recorded: number;
+  inFlight: number;
+  /** Recipients still being sent when the shutdown grace ended. */
+  stillSending: number;
+}
+
+/** The summary a `--json worker` child printed when it stopped (JSON, possibly over several lines). */
+export function workerSummary(proc: PostroomProcess): WorkerSummary {
+  const text = proc.stdout().trim();
+  const start = text.lastIndexOf('\n{');
+  try {
+    return JSON.parse(start >= 0 ? text.slice(start + 1) : text) as WorkerSummary;
+  } catch {
+    throw new Error(`worker ${proc.pid} printed no JSON summary; stdout: ${text.slice(-1000)}; stderr: ${proc.stderr().slice(-2000)}`);
+  }
+}

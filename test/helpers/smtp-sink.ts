@@ -18,6 +18,8 @@ export interface SinkMessage {
   tls: boolean;
   /** The address the client connected to (direct delivery picks it from DNS). */
   localAddress: string;
+  /** The address the client connected from (direct delivery's source address). */
+  remoteAddress: string;
   /** The name the client gave with EHLO. */
   ehlo: string;
 }
@@ -159,6 +161,7 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
           user: typeof session.user === 'string' ? session.user : null,
           tls: session.secure,
           localAddress: session.localAddress,
+          remoteAddress: session.remoteAddress,
           ehlo: session.hostNameAppearsAs,
         };
         counters.messages += 1;

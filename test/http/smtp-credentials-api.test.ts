@@ -36,7 +36,7 @@ describe.each(testDatabaseKinds())('SMTP credentials API (%s)', (kind) => {
   const list = async (key: string, query = '') => (await call<Listed>('GET', `/smtp-credentials${query}`, key)).json;
 
   it('creates a login whose password is shown once, works for AUTH, and is never listed', async () => {
-    const created = await call<Created>('POST', '/smtp-credentials', api.senderA.key, { name: 'ERP', allowFrom: 'billing@example.com, Example.org', lane: 'bulk' });
+    const created = await call<Created>('POST', '/smtp-credentials', api.senderA.key, { name: 'ERP', allowFrom: 'billing@example.com, Example.org', lane: 'bulk', trackOpens: true });
     expect(created.status).toBe(201);
     expect(created.json).toEqual({
       id: expect.stringMatching(/^smc_/),
@@ -46,6 +46,7 @@ describe.each(testDatabaseKinds())('SMTP credentials API (%s)', (kind) => {
       allowedFrom: ['billing@example.com', 'example.org'],
       lane: 'bulk',
       server: null,
+      track: { opens: true, clicks: false },
       createdAt: expect.any(String),
       lastUsedAt: null,
       revokedAt: null,
@@ -61,14 +62,14 @@ describe.each(testDatabaseKinds())('SMTP credentials API (%s)', (kind) => {
     expect(mine.relay).toEqual({ starttls: false });
 
     const authenticate = createSmtpAuthenticator(api.engine.app.store, api.engine.app.clock);
-    expect(await authenticate(view.username, password)).toMatchObject({ credentialId: view.id, user: { id: api.senderA.user.id }, lane: 'bulk' });
+    expect(await authenticate(view.username, password)).toMatchObject({ credentialId: view.id, user: { id: api.senderA.user.id }, lane: 'bulk', track: { opens: true, clicks: false } });
     expect(await authenticate(view.username, `${password}x`)).toBeNull();
   });
 
   it('defaults to the transactional lane and the domain of the owner’s address', async () => {
     const created = await call<Created>('POST', '/smtp-credentials', api.senderA.key, {});
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ name: 'SMTP relay', allowedFrom: ['example.com'], lane: 'transactional', server: null });
+    expect(created.json).toMatchObject({ name: 'SMTP relay', allowedFrom: ['example.com'], lane: 'transactional', server: null, track: { opens: false, clicks: false } });
   });
 
   it("shows a sender only their own logins, and an admin everyone's, by user when asked", async () => {
@@ -173,7 +174,7 @@ describe.each(testDatabaseKinds())('SMTP credentials API (%s)', (kind) => {
     const routes = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`));
     expect(routes).toEqual(expect.arrayContaining(['GET /api/v1/smtp-credentials', 'POST /api/v1/smtp-credentials', 'DELETE /api/v1/smtp-credentials/{id}']));
     const create = document.paths['/api/v1/smtp-credentials']!.post!;
-    expect(Object.keys(create.requestBody!.content['application/json']!.schema.properties).sort()).toEqual(['allowFrom', 'lane', 'name', 'server', 'userId']);
+    expect(Object.keys(create.requestBody!.content['application/json']!.schema.properties).sort()).toEqual(['allowFrom', 'lane', 'name', 'server', 'trackClicks', 'trackOpens', 'userId']);
     expect(create.responses['201']!.content!['application/json']!.schema.properties.password!.description).toMatch(/not stored/);
     const listed = document.paths['/api/v1/smtp-credentials']!.get!.responses['200']!.content!['application/json']!.schema;
     expect(JSON.stringify(listed)).not.toMatch(/password/i);

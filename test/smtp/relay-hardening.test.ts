@@ -4,19 +4,12 @@
  * size and recipient limits, AUTH failures per IP and connections per IP.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { plainAuth, smtpTalk, type SmtpTalk } from '../helpers/smtp-talk.js';
-import { startRelay, type Relay } from './relay-harness.js';
+import { plainAuth, smtpTalk } from '../helpers/smtp-talk.js';
+import { loggedIn, startRelay, type Relay } from './relay-harness.js';
 
 describe('SMTP relay hardening', () => {
   let relay: Relay;
   afterEach(async () => relay?.close());
-
-  async function loggedIn(): Promise<SmtpTalk> {
-    const talk = await smtpTalk(relay.port);
-    await talk.command('EHLO app.example');
-    expect(await talk.command(`AUTH PLAIN ${plainAuth(relay.username, relay.password)}`)).toMatch(/^235 /);
-    return talk;
-  }
 
   it('refuses every recipient without AUTH, with address tricks and after a failed AUTH; nothing is queued', async () => {
     relay = await startRelay('sqlite');
@@ -36,7 +29,7 @@ describe('SMTP relay hardening', () => {
     failed.end();
 
     // Logged in, the tricks that ask the next host to relay on are refused by name.
-    const user = await loggedIn();
+    const user = await loggedIn(relay);
     expect(await user.command('MAIL FROM:<orders@shop.example>')).toMatch(/^250 /);
     expect(await user.command('RCPT TO:<anna%example.org@shop.example>')).toBe('553 5.1.3 Recipient address rejected: anna%example.org@shop.example: "%" and "!" routing in the local part is not accepted');
     expect(await user.command('RCPT TO:<example.org!anna@shop.example>')).toBe('553 5.1.3 Recipient address rejected: example.org!anna@shop.example: "%" and "!" routing in the local part is not accepted');
@@ -67,7 +60,7 @@ describe('SMTP relay hardening', () => {
     ['<CR><LF>.<CR>', 'body\r\n.\r'],
   ])('refuses the whole message when it smuggles an end of data as %s', async (spelled, fake) => {
     relay = await startRelay('sqlite');
-    const talk = await loggedIn();
+    const talk = await loggedIn(relay);
     await talk.command('MAIL FROM:<orders@shop.example>');
     await talk.command('RCPT TO:<anna@example.org>');
     expect(await talk.command('DATA')).toMatch(/^354 /);
@@ -90,7 +83,7 @@ describe('SMTP relay hardening', () => {
 
   it('answers 500 to a command line over 512 octets, 552 to a size over the limit and 452 past the recipient limit', async () => {
     relay = await startRelay('sqlite', { smtp: { maxMessageBytes: 10_000, maxRecipients: 2 } });
-    const talk = await loggedIn();
+    const talk = await loggedIn(relay);
     expect(await talk.command(`MAIL FROM:<${'a'.repeat(520)}@shop.example>`)).toBe('500 5.5.2 Line too long: a command line may be at most 512 octets with its CRLF (RFC 5321 4.5.3.1.4)');
     expect(await talk.command('NOOP')).toMatch(/^250 /);
     expect(await talk.command('MAIL FROM:<orders@shop.example> SIZE=20000')).toMatch(/^552 5\.3\.4 /);
@@ -133,7 +126,7 @@ describe('SMTP relay hardening', () => {
     expect(await idle.reply(3_000)).toMatch(/^421 4\.4\.2 .*Timeout - closing connection$/);
     await idle.closed();
     // A client that keeps the line busy, never idle for long, still hits the session limit.
-    const slow = await loggedIn();
+    const slow = await loggedIn(relay);
     let answer = '';
     for (let i = 0; i < 40 && !answer.startsWith('421'); i++) {
       answer = await slow.command('NOOP');

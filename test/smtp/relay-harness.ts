@@ -8,10 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../src/config/index.js';
 import { startRelayServer, type RelayServer } from '../../src/smtp/index.js';
+import { createMessageTracker } from '../../src/tracking/index.js';
 import { createSmtpCredential, createUser, type NewCredentialInput } from '../../src/users/index.js';
 import { testCerts, type TestCerts } from '../helpers/certs.js';
 import { createEngine, smtpServer, type Engine } from '../helpers/engine.js';
 import { startSink, type Sink } from '../helpers/smtp-sink.js';
+import { plainAuth, smtpTalk, type SmtpTalk } from '../helpers/smtp-talk.js';
 import type { TestDatabaseKind } from '../helpers/databases.js';
 
 export interface Relay {
@@ -50,7 +52,7 @@ export async function startRelay(kind: TestDatabaseKind, options: { smtp?: Parti
   const relay = await startRelayServer({ ...engine.app, config: { ...engine.app.config, smtp: { ...engine.app.config.smtp, ...smtp } } }, [
     { host: '127.0.0.1', port: 0, security: 'starttls' },
     { host: '127.0.0.1', port: 0, security: 'tls' },
-  ]);
+  ], { tracker: createMessageTracker(engine.app.store, engine.app.secrets) });
   return {
     engine,
     relay,
@@ -72,4 +74,13 @@ export async function startRelay(kind: TestDatabaseKind, options: { smtp?: Parti
       await sink.close();
     },
   };
+}
+
+/** A raw session on the relay's STARTTLS listener, past EHLO and AUTH PLAIN with the first credential. */
+export async function loggedIn(relay: Relay): Promise<SmtpTalk> {
+  const talk = await smtpTalk(relay.port);
+  await talk.command('EHLO app.example');
+  const answer = await talk.command(`AUTH PLAIN ${plainAuth(relay.username, relay.password)}`);
+  if (!/^235 /.test(answer)) throw new Error(`AUTH was answered ${answer}`);
+  return talk;
 }

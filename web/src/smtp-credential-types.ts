@@ -12,6 +12,8 @@ export interface SmtpCredentialView {
   lane: SmtpLane;
   /** The server all its mail goes through, by name; null: routing decides. */
   server: string | null;
+  /** Open and click tracking of its messages' HTML (a message's X-Postroom-Track header overrides it). */
+  track: { opens: boolean; clicks: boolean };
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;

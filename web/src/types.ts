@@ -87,6 +87,8 @@ export interface MessageDetail {
   recipients: RecipientView[];
   events: EventView[];
   content: MessageContent | null;
+  /** When `postroom prune` deleted its body and events (null: never). */
+  contentPrunedAt: string | null;
 }
 
 export * from './server-types';

@@ -38,7 +38,8 @@ export function getMessageRoute(app: FastifyInstance, ctx: HttpContext): void {
       const user = requireUser(request);
       const message = await visibleMessage(ctx, user, request.params.id, 'metadata');
       const view = messageView(await getMessage(ctx.store, message.id));
-      const content = canSeeContent(user, message) ? await readContent(await messageRaw(ctx, message)) : null;
+      // A pruned message keeps its metadata; `contentPrunedAt` says why there is no content.
+      const content = canSeeContent(user, message) && message.pruned_at === null ? await readContent(await messageRaw(ctx, message)) : null;
       return { ...view, content };
     },
   );

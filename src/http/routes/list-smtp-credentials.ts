@@ -15,6 +15,7 @@ export const smtpCredentialView = z.object({
   allowedFrom: z.array(z.string()).describe('The From addresses and domains it may send as'),
   lane: z.enum(['transactional', 'bulk']),
   server: z.string().nullable().describe('The server all its mail goes through, by name; null: routing decides'),
+  track: z.object({ opens: z.boolean(), clicks: z.boolean() }).describe('Open and click tracking of its messages\' HTML; a message\'s X-Postroom-Track header (opens, clicks, "opens, clicks" or none) overrides it'),
   createdAt: z.string(),
   lastUsedAt: z.string().nullable(),
   revokedAt: z.string().nullable(),

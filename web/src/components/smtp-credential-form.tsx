@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError, errorText } from '../api';
 import { useApiGet } from '../use-api';
 import { useUser } from '../session';
-import { ErrorNote, SelectField, TextField } from './ui';
+import { CheckboxField, ErrorNote, SelectField, TextField } from './ui';
 import type { UserView } from '../types';
 import type { ServerView } from '../server-types';
 import type { NewSmtpCredential, SmtpLane } from '../smtp-credential-types';
@@ -20,6 +20,8 @@ export function CreateSmtpCredentialForm({ users, onCreated }: { users: UserView
   const [allowFrom, setAllowFrom] = useState('');
   const [lane, setLane] = useState<SmtpLane>('transactional');
   const [server, setServer] = useState('');
+  const [trackOpens, setTrackOpens] = useState(false);
+  const [trackClicks, setTrackClicks] = useState(false);
   const [owner, setOwner] = useState(me.id);
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
   const [formError, setFormError] = useState<string | null>(null);
@@ -32,7 +34,7 @@ export function CreateSmtpCredentialForm({ users, onCreated }: { users: UserView
     setFormError(null);
     try {
       // Empty fields are left out, so the API's defaults apply (a name, the owner's domain).
-      const body: Record<string, string> = { lane };
+      const body: Record<string, string | boolean> = { lane, trackOpens, trackClicks };
       if (name.trim()) body.name = name.trim();
       if (allowFrom.trim()) body.allowFrom = allowFrom.trim();
       if (server) body.server = server;
@@ -88,6 +90,8 @@ export function CreateSmtpCredentialForm({ users, onCreated }: { users: UserView
               ))}
             </SelectField>
           ) : null}
+          <CheckboxField label="Track opens" checked={trackOpens} onChange={(e) => setTrackOpens(e.target.checked)} hint="Adds the open pixel to the HTML of its messages. A message's X-Postroom-Track header (opens, clicks, “opens, clicks” or none) overrides this." />
+          <CheckboxField label="Track clicks" checked={trackClicks} onChange={(e) => setTrackClicks(e.target.checked)} hint="Turns the links in the HTML of its messages into click links." />
         </div>
         {formError ? <ErrorNote error={formError} /> : null}
         <div className="form-actions">

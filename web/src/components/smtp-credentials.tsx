@@ -93,6 +93,7 @@ function LoginRow({ login: c, owner, onRevoke }: { login: SmtpCredentialView; ow
         <span className="api-keys-narrow-only small muted">
           {c.allowedFrom.join(', ')} · {c.lane}
           {c.server ? ` · ${c.server}` : ''}
+          {tracks(c) ? ` · tracks ${tracks(c)}` : ''}
         </span>
         {owner ? <span className="api-keys-narrow-only small muted">{owner}</span> : null}
       </td>
@@ -103,7 +104,10 @@ function LoginRow({ login: c, owner, onRevoke }: { login: SmtpCredentialView; ow
         </td>
       ) : null}
       <td className="api-keys-hide-narrow smtp-credentials-from">{c.allowedFrom.join(', ')}</td>
-      <td className="api-keys-hide-narrow">{c.lane}</td>
+      <td className="api-keys-hide-narrow">
+        {c.lane}
+        {tracks(c) ? <div className="small muted">tracks {tracks(c)}</div> : null}
+      </td>
       <td className="nowrap api-keys-hide-narrow">{c.server ?? <span className="muted">any</span>}</td>
       <td className="nowrap api-keys-hide-narrow" title={c.lastUsedAt ? formatDateTime(c.lastUsedAt) : undefined}>
         {c.lastUsedAt ? formatAgo(c.lastUsedAt) : <span className="muted">never</span>}
@@ -120,4 +124,9 @@ function LoginRow({ login: c, owner, onRevoke }: { login: SmtpCredentialView; ow
       </td>
     </tr>
   );
+}
+
+/** "opens, clicks", "opens", "clicks" or "" for a login's tracking. */
+function tracks(c: SmtpCredentialView): string {
+  return [c.track.opens ? 'opens' : '', c.track.clicks ? 'clicks' : ''].filter(Boolean).join(', ');
 }

@@ -58,7 +58,11 @@ export function EmailDetailPage({ id }: { id: string }) {
         ) : null
       }
     >
-      {m.content === null ? <p className="note">Only the sender can see this message's content. Its delivery is shown here.</p> : null}
+      {m.contentPrunedAt ? (
+        <p className="note">This message's content and events were deleted by postroom prune on {formatDateTime(m.contentPrunedAt)}, as the retention setting asks. Its recipients and their outcomes are kept.</p>
+      ) : m.content === null ? (
+        <p className="note">Only the sender can see this message's content. Its delivery is shown here.</p>
+      ) : null}
       <Card title="Message">
         <div className="facts-columns">
           <dl className="facts">
