@@ -10,6 +10,10 @@
  *
  * Field names are checked against a pattern and values are always bound parameters, so a
  * segment cannot reach outside the contacts it filters.
+ *
+ * Activity is read from the event log; for a message `postroom prune` has pruned (no events
+ * left), from what it keeps: the person's engagements (machine opens and clicks left out, as the
+ * events leave them out) and, for "received", its recipients delivered (sent, or complained of).
  */
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { z } from 'zod';
@@ -41,6 +45,10 @@ export type SegmentDefinition = z.infer<typeof segmentSchema>;
 
 const BUILT_IN: Record<string, 'email' | 'name' | 'time_zone'> = { email: 'email', name: 'name', time_zone: 'time_zone' };
 const ACTIVITY_EVENT = { received: 'sent', opened: 'opened', clicked: 'clicked' } as const;
+/** For a message whose events `postroom prune` deleted: the person's engagements it keeps instead. */
+const ACTIVITY_ENGAGEMENT = { opened: 'open', clicked: 'click' } as const;
+/** Recipient states that mean the message was delivered (a complaint or a late bounce came after delivery). */
+const RECEIVED_STATUSES = ['sent', 'complained'] as const;
 
 export function parseSegment(input: unknown): SegmentDefinition {
   const parsed = segmentSchema.safeParse(input);
@@ -95,15 +103,39 @@ export function segmentCondition(store: Store, definition: SegmentDefinition, no
       }
       if ('status' in c) return eb('contacts.status', '=', c.status);
       const since = now - c.withinDays * 86_400_000;
-      let activity = eb
+      const ofCampaign = (w: ExpressionBuilder<Database, 'messages'>) => (c.campaign === 'any' ? w('messages.campaign_id', 'is not', null) : w('messages.campaign_id', '=', c.campaign));
+      const logged = eb
         .selectFrom('messages')
         .innerJoin('events', 'events.message_id', 'messages.id')
         .select('events.id')
         .whereRef('messages.contact_id', '=', 'contacts.id')
+        .where(ofCampaign)
         .where('events.type', '=', ACTIVITY_EVENT[c.activity])
         .where('events.created_at', '>=', since);
-      activity = c.campaign === 'any' ? activity.where('messages.campaign_id', 'is not', null) : activity.where('messages.campaign_id', '=', c.campaign);
-      return c.op === 'has' ? eb.exists(activity) : eb.not(eb.exists(activity));
+      // A pruned message has no events left: its recipients and the person's engagements say the same.
+      const pruned =
+        c.activity === 'received'
+          ? eb
+              .selectFrom('messages')
+              .innerJoin('recipients', 'recipients.message_id', 'messages.id')
+              .select('recipients.id')
+              .whereRef('messages.contact_id', '=', 'contacts.id')
+              .where(ofCampaign)
+              .where('messages.pruned_at', 'is not', null)
+              .where('recipients.status', 'in', RECEIVED_STATUSES)
+              .where('recipients.updated_at', '>=', since)
+          : eb
+              .selectFrom('messages')
+              .innerJoin('engagements', 'engagements.message_id', 'messages.id')
+              .select('engagements.id')
+              .whereRef('messages.contact_id', '=', 'contacts.id')
+              .where(ofCampaign)
+              .where('messages.pruned_at', 'is not', null)
+              .where('engagements.kind', '=', ACTIVITY_ENGAGEMENT[c.activity])
+              .where('engagements.machine', '=', 0)
+              .where('engagements.created_at', '>=', since);
+      const any = eb.or([eb.exists(logged), eb.exists(pruned)]);
+      return c.op === 'has' ? any : eb.not(any);
     });
     if (parts.length === 0) return sql<SqlBool>`1 = 1`;
     return definition.match === 'all' ? eb.and(parts) : eb.or(parts);

@@ -64,10 +64,13 @@ export function suppressionCommands(): Command {
       withApp(command, async (app, out) => {
         const { listSuppressions } = await suppressionsModule();
         const { suppressions } = await listSuppressions(app.store, { q: flags.q, reason: flags.reason, list: flags.list, limit: flags.limit });
+        // A list's entry is shown by the list's name (its id only if the list is gone).
+        const scopes = [...new Set(suppressions.map((s) => s.scope).filter(Boolean))];
+        const names = new Map(scopes.length ? (await app.store.db.selectFrom('lists').select(['id', 'name']).where('id', 'in', scopes).execute()).map((l) => [l.id, l.name]) : []);
         out.print(suppressions, () =>
           suppressions.length === 0
             ? 'no suppressed addresses'
-            : table(['ADDRESS', 'SCOPE', 'REASON', 'SINCE', 'UNTIL', 'DETAIL'], suppressions.map((s) => [s.address, s.scope || 'all mail', s.reason, time(s.created_at), s.expires_at ? time(s.expires_at) : '', (s.detail ?? '').slice(0, 60)])),
+            : table(['ADDRESS', 'SCOPE', 'REASON', 'SINCE', 'UNTIL', 'DETAIL'], suppressions.map((s) => [s.address, s.scope ? `list ${names.get(s.scope) ?? s.scope}` : 'all mail', s.reason, time(s.created_at), s.expires_at ? time(s.expires_at) : '', (s.detail ?? '').slice(0, 60)])),
         );
       }),
     );

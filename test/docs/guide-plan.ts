@@ -123,7 +123,7 @@ export const PLAN: PagePlan[] = [
       { command: /settings set bounce_domain bounces\.example\.com/, stdout: /bounce_domain = bounces\.example\.com/ },
       { command: /bounce classify bounce\.eml/, stdout: /^bounce\.eml\s+ana@example\.org\s+userunknown\s+hard\s+5\.1\.1\b/m },
       { command: /suppression add ana@example\.org/, stdout: /suppressed ana@example\.org/ },
-      { command: /^npx postroom suppression list$/, stdout: /^ana@example\.org\s+all mail\s+manual\b/m },
+      { command: /^npx postroom suppression list$/, stdout: /^ben@example\.net\s+list Customers\s+manual\b[\s\S]*^ana@example\.org\s+all mail\s+manual\b/m },
       {
         command: /suppression export --output suppressions\.csv/,
         async then({ world }) {

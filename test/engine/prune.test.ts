@@ -17,6 +17,9 @@ import { readDeliverability } from '../../src/feedback/deliverability.js';
 import { campaignRecipients, campaignTimeline } from '../../src/campaigns/campaign-report.js';
 import { campaignProgress } from '../../src/campaigns/campaign-progress.js';
 import type { CampaignRow, Store } from '../../src/store/index.js';
+import { Readable } from 'node:stream';
+import { countSegment, createList, importContacts, type SegmentDefinition } from '../../src/campaigns/index.js';
+import { loadAgentRules, recordEngagement } from '../../src/tracking/index.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -148,6 +151,46 @@ describe.each(testDatabaseKinds())('prune on %s', (kind) => {
 
     // Nothing is left to send it with.
     await expect(retryMessage(store, clock, failed, 60_000)).rejects.toThrow(/cannot be sent again: its content was pruned/);
+  });
+
+  it('keeps segments on activity the same: a pruned message\'s recipients and engagements stand for its events', async () => {
+    const clock = manualClock(T0);
+    api = await startApi(kind, { engine: { clock } });
+    const { engine } = api;
+    const store = engine.app.store;
+    sink = await startSink();
+    await engine.addServer(smtpServer(sink.port));
+    const list = await createList(store, clock, { name: 'Readers' });
+    await importContacts(store, clock, Readable.from(['email,name\nann@example.org,Ann\nbob@example.org,Bob\n']), { listId: list.id });
+    const contacts = new Map((await store.db.selectFrom('contacts').select(['id', 'email']).execute()).map((c) => [c.email, c.id]));
+    const toAnn = await engine.enqueue(simpleMessage(1, { to: ['ann@example.org'], html: '<p>Hello</p>' }));
+    const toBob = await engine.enqueue(simpleMessage(2, { to: ['bob@example.org'] }));
+    const worker = engine.startWorker();
+    await engine.waitForStatus([toAnn, toBob], ['sent']);
+    await worker.stop();
+    // Campaign mail to each contact (rendered from a campaign in real life; marked so here).
+    for (const [id, email] of [[toAnn, 'ann@example.org'], [toBob, 'bob@example.org']] as const) {
+      await store.db.updateTable('messages').set({ campaign_id: CAMPAIGN, contact_id: contacts.get(email)! }).where('id', '=', id).execute();
+    }
+    // Ann opens it and clicks an hour later, as a person does; a privacy proxy fetches Bob's pixel.
+    clock.advance(HOUR);
+    const chrome = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
+    const ctx = { store, clock, rules: loadAgentRules(null) };
+    await recordEngagement(ctx, { kind: 'open', messageId: toAnn, method: 'GET', userAgent: chrome, ip: '192.0.2.7' });
+    await recordEngagement(ctx, { kind: 'click', messageId: toAnn, url: 'https://shop.example/', method: 'GET', userAgent: chrome, ip: '192.0.2.7' });
+    await recordEngagement(ctx, { kind: 'open', messageId: toBob, method: 'GET', userAgent: 'Mozilla/5.0', ip: '17.58.0.1' });
+    clock.advance(100 * DAY);
+
+    const activity = (a: 'received' | 'opened' | 'clicked', op: 'has' | 'has_not', withinDays: number): SegmentDefinition =>
+      ({ match: 'all', conditions: [{ activity: a, op, withinDays, campaign: CAMPAIGN }] }) as SegmentDefinition;
+    const segments = [activity('received', 'has', 120), activity('opened', 'has', 120), activity('clicked', 'has', 120), activity('opened', 'has_not', 120), activity('received', 'has', 30)];
+    const counts = () => Promise.all(segments.map((d) => countSegment(store, d, clock.now())));
+    const before = await counts();
+    expect(before).toEqual([2, 1, 1, 1, 0]);
+    const pruned = await pruneMessages(store, { olderThanMs: 90 * DAY, now: clock.now() });
+    expect(pruned.messages).toBe(2);
+    expect(await countWhere(store, 'events', [toAnn, toBob])).toBe(0);
+    expect(await counts()).toEqual(before);
   });
 
   it('reads ages in days or hours, at least a day, and names the flag otherwise', () => {
