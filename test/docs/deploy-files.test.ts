@@ -101,6 +101,30 @@ describe('the systemd units', () => {
   });
 });
 
+describe('the daily prune', () => {
+  const service = unitSettings(read('postroom-prune.service'));
+  const timer = unitSettings(read('postroom-prune.timer'));
+  it('runs `postroom prune` once a day as the service user, hardened as the services are', () => {
+    const one = (key: string) => service.get(key)?.at(-1);
+    expect(one('Type')).toBe('oneshot');
+    expect(one('ExecStart')).toBe('/usr/bin/env node /opt/postroom/dist/src/cli/main.js prune');
+    expect([one('User'), one('EnvironmentFile')]).toEqual(['postroom', '/etc/postroom/postroom.env']);
+    for (const [key, value] of Object.entries({ NoNewPrivileges: 'yes', ProtectSystem: 'strict', ProtectHome: 'yes', PrivateTmp: 'yes', SystemCallFilter: '@system-service', CapabilityBoundingSet: '' })) expect(one(key), key).toBe(value);
+    expect(service.has('MemoryDenyWriteExecute')).toBe(false);
+    expect(spawnSync(process.execPath, [CLI, 'prune', '--help'], { encoding: 'utf8' }).status).toBe(0);
+    expect([timer.get('OnCalendar')?.at(-1), timer.get('Persistent')?.at(-1), timer.get('Unit')?.at(-1)]).toEqual(['daily', 'true', 'postroom-prune.service']);
+  });
+
+  it.skipIf(!systemdAnalyze)(`passes systemd-analyze verify and security${systemdAnalyze ? '' : ' (skipped: systemd-analyze is not installed; apt-get install systemd)'}`, () => {
+    const files = ['postroom-prune.service', 'postroom-prune.timer'];
+    const run = spawnSync(systemdAnalyze!, ['verify', ...files.map((u) => path.join(DEPLOY, u))], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(`${run.stdout}${run.stderr}`.split('\n').filter((line) => files.some((u) => line.includes(u)))).toEqual([]);
+    const security = spawnSync(systemdAnalyze!, ['security', '--offline=true', '--no-pager', path.join(DEPLOY, 'postroom-prune.service')], { encoding: 'utf8' });
+    expect(Number(/Overall exposure level for \S+: (\d+\.\d+)/.exec(security.stdout)?.[1])).toBeLessThanOrEqual(2.5);
+  });
+});
+
 describe('the environment file and the postroom wrapper', () => {
   it('sets only settings Postroom reads, and sh can source it', () => {
     const known = new Set(readdirSync(path.join(REPO_ROOT, 'src/config')).flatMap((f) => readFileSync(path.join(REPO_ROOT, 'src/config', f), 'utf8').match(/\b(POSTROOM_[A-Z0-9_]+|DATABASE_URL)\b/g) ?? []));
