@@ -119,7 +119,9 @@ export function runCommands(): Command[] {
         const intake = openSpoolIntake({ ...app, tracker: createMessageTracker(app.store, app.secrets) });
         // /readyz asks whether the worker runs; with --no-workers none runs here, and it says so.
         let delivering: Worker | null = null;
-        const http = await buildHttpApp(app, { intake, health: { workersRunning: () => (flags.workers ? (delivering?.running() ?? false) : null) } });
+        // Set at the first signal (see closeListeners): /readyz then answers 503.
+        let listenersClosed: Promise<void> | null = null;
+        const http = await buildHttpApp(app, { intake, health: { workersRunning: () => (flags.workers ? (delivering?.running() ?? false) : null), stopping: () => listenersClosed !== null } });
         await http.listen(listen).catch(async (error: unknown) => {
           await http.close();
           await intake.close();
@@ -145,7 +147,6 @@ export function runCommands(): Command[] {
         const bound = http.server.address();
         const url = typeof bound === 'object' && bound ? `http://${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}` : `http://${listen.host}:${listen.port}`;
         // At the first signal: relay sessions are told 421 (a transaction under way finishes first), no more inbound mail.
-        let listenersClosed: Promise<void> | null = null;
         const closeListeners = (): Promise<void> => (listenersClosed ??= Promise.all([relay?.close(app.config.shutdown.graceMs), inbound?.close()]).then(() => undefined));
         // Said only once a signal would stop it cleanly: a supervisor may send one as soon as it reads this.
         const announce = (): void => {

@@ -21,6 +21,8 @@ export interface ReadinessOptions {
   workersRunning?: () => boolean | null;
   /** Longest wait for each database check (default 2 s). */
   databaseTimeoutMs?: number;
+  /** True once this process shuts down (SIGTERM): not ready, so a load balancer sends no more. */
+  stopping?: () => boolean;
 }
 
 export interface Check {
@@ -99,6 +101,7 @@ export async function checkReadiness(deps: { store: Store }, options: ReadinessO
     ['servers', servers],
   ] as const;
   const failing = reasons.filter(([, c]) => !c.ok && c !== unchecked).map(([name, c]) => `${name}: ${c.detail}`);
+  if (options.stopping?.()) failing.unshift('stopping: this process is shutting down (SIGTERM) and finishes what is under way');
   return { ready: failing.length === 0, checks, reasons: failing };
 }
 

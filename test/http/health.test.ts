@@ -117,6 +117,17 @@ describe.each(testDatabaseKinds())('health probes on %s', (kind) => {
     expect(body.checks.servers).toMatchObject({ ok: true, resting: [] });
   });
 
+  it('/readyz answers 503 once the process is shutting down, even with no worker here', async () => {
+    engine = await createEngine(kind);
+    let stopping = false;
+    const app = await http(engine.app, { health: { workersRunning: () => null, stopping: () => stopping } });
+    expect((await readyz(app)).status).toBe(200);
+    stopping = true;
+    const { status, body } = await readyz(app);
+    expect(status).toBe(503);
+    expect(body.reasons).toEqual([expect.stringMatching(/^stopping: this process is shutting down/)]);
+  });
+
   it('/readyz follows the worker: ready while it runs, not once it stopped', async () => {
     engine = await createEngine(kind);
     const worker = engine.startWorker();
