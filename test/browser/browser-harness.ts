@@ -107,9 +107,10 @@ export async function submitLogin(page: Page, origin: string, email: string, pas
 
 export async function logIn(page: Page, origin: string, email: string, password: string): Promise<void> {
   await submitLogin(page, origin, email, password);
-  // Logged in once the form is gone: a page load before then would cancel the login request
-  // (and the login page's own heading would pass for a settled page).
-  await page.getByRole('button', { name: 'Log in' }).waitFor({ state: 'detached', timeout: 30_000 });
+  // Logged in once the login page is gone: a page load before then would cancel the login request
+  // (and the login page's own heading would pass for a settled page). Not the button: it turns
+  // into "Logging in…" while the request is under way.
+  await page.getByRole('heading', { name: 'Log in', exact: true }).waitFor({ state: 'detached', timeout: 30_000 });
 }
 
 /** Saves a full-page screenshot as artifacts/screenshots/NAME-WIDTH.png. */
