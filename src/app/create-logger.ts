@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { domainOf } from '../spool/addresses.js';
 
 export type LogFormat = 'auto' | 'json' | 'pretty';
 
@@ -41,5 +42,5 @@ export function createLogger(options: LoggerOptions): Logger {
 
 /** A recipient's address as a log line may show it: its domain only, unless the level is debug or finer. */
 export function addressForLog(log: Logger, address: string): string {
-  return log.isLevelEnabled('debug') ? address : address.slice(address.lastIndexOf('@') + 1);
+  return log.isLevelEnabled('debug') ? address : domainOf(address);
 }

@@ -19,7 +19,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Config } from '../config/index.js';
 import type { SecretBox } from '../servers/secret-box.js';
 import { newId } from '../lib/ids.js';
-import { claimRecipients, renewLeases, type OutcomeRecord } from '../spool/index.js';
+import { claimRecipients, domainOf, renewLeases, type OutcomeRecord } from '../spool/index.js';
 import { Lanes } from './lanes.js';
 import { Recorder } from './recorder.js';
 import { deliverAttempt, type Attempt, type AttemptContext } from './deliver-attempt.js';
@@ -213,7 +213,7 @@ export function startWorker(deps: WorkerDeps, options: WorkerOptions = {}): Work
       log.info(
         {
           message: r.messageId,
-          domain: r.address.slice(r.address.lastIndexOf('@') + 1),
+          domain: domainOf(r.address),
           // The whole address only when debugging: a log is not a list of who gets mail.
           recipient: log.isLevelEnabled('debug') ? r.address : undefined,
           server: r.serverId ? lanes.servers().find((s) => s.id === r.serverId)?.name : null,

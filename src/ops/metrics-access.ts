@@ -8,10 +8,10 @@
  * it out (docs: the example proxy config) or a token is set.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { isLoopbackHost } from '../lib/loopback.js';
 
 export type MetricsAccess = 'open' | 'token' | 'hidden';
 
-export const isLoopbackHost = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host) || /^::ffff:127\./i.test(host);
 
 /** `listenHost`: the address the listener is bound to; null when there is none (requests made in-process). */
 export function metricsAccess(listenHost: string | null, token: string | undefined): MetricsAccess {

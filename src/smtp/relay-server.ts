@@ -22,6 +22,7 @@ import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerOptions, SM
 import type { SmtpConfig } from '../config/index.js';
 import type { Clock } from '../lib/clock.js';
 import { InputError } from '../lib/input-error.js';
+import { isLoopbackHost } from '../lib/loopback.js';
 import type { Store } from '../store/index.js';
 import { isValidAddress, openSpoolIntake, type MessageTracker, type SpoolIntake } from '../spool/index.js';
 import { FilterMatch, matchFromFilter } from '../servers/from-filter.js';
@@ -60,12 +61,11 @@ export interface RelayServer {
 }
 
 const smtpError = (code: number, message: string): Error => Object.assign(new Error(message), { responseCode: code });
-const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host) || /^::ffff:127\./i.test(host);
 
 export interface RelayOptions {
   /** The way into the spool, shared with the HTTP API in `serve`; without it the relay opens (and closes) its own. */
   intake?: SpoolIntake;
-  /** Adds the open pixel and click links to messages that ask for tracking; without it none is tracked. */
+  /** Without `intake`: the tracking its own intake adds to messages that ask for it (none without it). */
   tracker?: MessageTracker;
 }
 
@@ -73,7 +73,7 @@ export async function startRelayServer(ctx: RelayContext, listeners: RelayListen
   const settings = ctx.config.smtp;
   const log = ctx.log.child({ component: 'smtp' });
   const tls = readTls(settings, listeners);
-  const intake = options.intake ?? openSpoolIntake(ctx);
+  const intake = options.intake ?? openSpoolIntake({ ...ctx, tracker: options.tracker });
   const enqueuer = intake.enqueuer;
   const finish = (): Promise<void> => (options.intake ? enqueuer.drain() : intake.close());
   const limits = new ClientLimits(settings, ctx.clock);
@@ -88,7 +88,7 @@ export async function startRelayServer(ctx: RelayContext, listeners: RelayListen
   }
 
   async function listenOn(listen: RelayListen): Promise<GuardedSmtpServer> {
-    const loopback = isLoopback(listen.host);
+    const loopback = isLoopbackHost(listen.host);
     const plainAuth = loopback && settings.loopbackPlainAuth;
     const server: GuardedSmtpServer = new GuardedSmtpServer({
       ...handlers(() => server, listen),
@@ -225,7 +225,7 @@ export async function startRelayServer(ctx: RelayContext, listeners: RelayListen
             submission,
           );
           if (!read.ok) return answer(read.refusal.code, read.refusal.message);
-          trackSubmission(read.message, read.track, options.tracker ?? intake.tracker, detail)
+          trackSubmission(read.message, read.track, intake.tracker, detail, log)
             .then((message) => enqueuer.enqueuePrepared({ rows: [message], options: { userId: login.user.id }, now: ctx.clock.now() }))
             .then(([id]) => answer(250, `2.0.0 Ok: queued as ${id}`, id))
             .catch((error: unknown) => {
@@ -277,7 +277,7 @@ function readTls(settings: SmtpConfig, listeners: RelayListen[]): { key: Buffer;
   if (settings.tlsCert || settings.tlsKey) throw new InputError(settings.tlsCert ? 'smtp.tlsKey' : 'smtp.tlsCert', 'set both POSTROOM_SMTP_TLS_CERT and POSTROOM_SMTP_TLS_KEY');
   const implicit = listeners.find((l) => l.security === 'tls');
   if (implicit) throw new InputError('--smtps', 'implicit TLS needs a certificate: set POSTROOM_SMTP_TLS_CERT and POSTROOM_SMTP_TLS_KEY');
-  const exposed = listeners.find((l) => !isLoopback(l.host));
+  const exposed = listeners.find((l) => !isLoopbackHost(l.host));
   if (exposed) throw new InputError('--smtp', `listening on ${exposed.host} beyond loopback needs TLS: set POSTROOM_SMTP_TLS_CERT and POSTROOM_SMTP_TLS_KEY`);
   return null;
 }

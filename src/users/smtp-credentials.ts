@@ -17,6 +17,7 @@ import { newId } from '../lib/ids.js';
 import { InputError, inputErrorFromZod } from '../lib/input-error.js';
 import { checkFromFilter, parseFromFilter } from '../servers/from-filter.js';
 import { findServer } from '../servers/manage-servers.js';
+import { domainOf } from '../spool/addresses.js';
 import { userFromRow, type User, type UsersContext } from './manage-users.js';
 
 export type SmtpLane = SmtpCredentialsTable['lane'];
@@ -76,7 +77,7 @@ export async function createSmtpCredential(ctx: UsersContext, userId: string, in
   const user = await ctx.store.db.selectFrom('users').select(['email']).where('id', '=', userId).executeTakeFirst();
   if (!user) throw new InputError('user', `no user "${userId}"`);
   const { name, lane, trackOpens, trackClicks } = parsed.data;
-  const allowedFrom = parseFromFilter(parsed.data.allowFrom ?? user.email.slice(user.email.lastIndexOf('@') + 1)).join(', ');
+  const allowedFrom = parseFromFilter(parsed.data.allowFrom ?? domainOf(user.email)).join(', ');
   const server = parsed.data.server ? await findServer(ctx.store, parsed.data.server) : null;
   const password = randomBytes(32).toString('base64url');
   const now = ctx.clock.now();
